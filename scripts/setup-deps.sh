@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing Delineate need,
+# skipping any that are already there. Run as root (CI and the dev machines
+# are root); elsewhere it uses sudo.
+set -euo pipefail
+
+# cgo codecs: OpenJPEG (JPEG 2000, HTJ2K) and CharLS (JPEG-LS).
+BUILD_PKGS="gcc libc6-dev pkg-config libopenjp2-7-dev libcharls-dev"
+# Benchmarks compare with dcm2niix and generate a large series with pydicom.
+BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz"
+
+want="$BUILD_PKGS"
+if [ "${1:-}" = "--bench" ]; then want="$want $BENCH_PKGS"; fi
+
+missing=""
+for p in $want; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -z "$missing" ]; then exit 0; fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

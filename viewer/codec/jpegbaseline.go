@@ -1,0 +1,219 @@
+package codec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+)
+
+// jpegInfo is what the DCT JPEG wrapper needs to know before handing the
+// stream to image/jpeg.
+type jpegInfo struct {
+	sof        byte // SOFn marker of the frame
+	precision  int
+	nf         int
+	jfif       bool
+	adobe      bool
+	sofIDs     int   // offset of the SOF's first component id
+	sosIDs     []int // offsets of each SOS's first component selector
+	sosCounts  []int
+	sawFrame   bool
+}
+
+// scanJPEGHeaders walks the marker segments up to the first scan's data and
+// records where component ids live, so they can be rewritten.
+func scanJPEGHeaders(data []byte) (jpegInfo, error) {
+	var in jpegInfo
+	if len(data) < 4 || data[0] != 0xFF || data[1] != mSOI {
+		return in, errors.New("not a JPEG stream (no SOI marker)")
+	}
+	pos := 2
+	for pos+4 <= len(data) {
+		if data[pos] != 0xFF {
+			return in, fmt.Errorf("expected a marker at offset %d", pos)
+		}
+		m := data[pos+1]
+		if m == 0xFF {
+			pos++
+			continue
+		}
+		if m == mEOI {
+			break
+		}
+		n := int(data[pos+2])<<8 | int(data[pos+3])
+		if n < 2 || pos+2+n > len(data) {
+			return in, fmt.Errorf("marker 0xFF%02X segment overruns the data", m)
+		}
+		seg := data[pos+4 : pos+2+n]
+		switch {
+		case m >= 0xC0 && m <= 0xCF && m != mDHT && m != 0xC8 && m != mDAC:
+			if len(seg) < 6 {
+				return in, errors.New("SOF segment too short")
+			}
+			in.sof, in.sawFrame = m, true
+			in.precision = int(seg[0])
+			in.nf = int(seg[5])
+			in.sofIDs = pos + 4 + 6
+			if len(seg) < 6+3*in.nf {
+				return in, errors.New("SOF segment too short for its components")
+			}
+		case m == 0xE0 && len(seg) >= 5 && string(seg[:5]) == "JFIF\x00":
+			in.jfif = true
+		case m == 0xEE && len(seg) >= 5 && string(seg[:5]) == "Adobe":
+			in.adobe = true
+		case m == mSOS:
+			if len(seg) < 1 || len(seg) < 1+2*int(seg[0]) {
+				return in, errors.New("SOS segment too short")
+			}
+			in.sosIDs = append(in.sosIDs, pos+4+1)
+			in.sosCounts = append(in.sosCounts, int(seg[0]))
+			// Later scans (progressive) are not needed: their ids are
+			// found by scanning on only if the caller rewrites, below.
+			return in, nil
+		}
+		pos += 2 + n
+	}
+	return in, nil
+}
+
+// decodeJPEGBaseline decodes 8-bit DCT JPEG with the standard library.
+func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
+	in, err := scanJPEGHeaders(data)
+	if err != nil {
+		return err
+	}
+	if !in.sawFrame {
+		return errors.New("JPEG stream has no frame header before its first scan")
+	}
+	switch {
+	case in.sof == mSOF3:
+		// Some writers label lossless JPEG as baseline; the stream says
+		// what it is.
+		return decodeJPEGLossless(data, f, out)
+	case in.sof == 0xC0 || in.sof == 0xC1 || in.sof == 0xC2:
+	default:
+		return fmt.Errorf("JPEG frame type 0xFF%02X: %w", in.sof, ErrUnsupported)
+	}
+	if in.precision != 8 {
+		return fmt.Errorf("%d-bit DCT JPEG needs a 12-bit JPEG decoder, which this build lacks (Go's image/jpeg reads 8-bit only): %w", in.precision, ErrUnsupported)
+	}
+	if in.nf != f.SamplesPerPixel {
+		return errMismatch("SamplesPerPixel (components)", in.nf, f.SamplesPerPixel)
+	}
+	if f.BitsAllocated != 8 {
+		return fmt.Errorf("8-bit JPEG in a %d-bit container: BitsAllocated must be 8", f.BitsAllocated)
+	}
+	if in.nf == 3 && f.PhotometricInterpretation == "RGB" && !in.jfif && !in.adobe {
+		// DICOM's RGB means the encoder skipped the colour transform, but
+		// without a JFIF or Adobe marker image/jpeg would assume YCbCr.
+		// Component ids 'R','G','B' are how it is told otherwise.
+		data = relabelRGB(data, in)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	if cfg.Width != f.Cols {
+		return errMismatch("Columns", cfg.Width, f.Cols)
+	}
+	if cfg.Height != f.Rows {
+		return errMismatch("Rows", cfg.Height, f.Rows)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	w, h := f.Cols, f.Rows
+	switch m := img.(type) {
+	case *image.Gray:
+		if f.SamplesPerPixel != 1 {
+			return errors.New("greyscale JPEG but SamplesPerPixel is 3")
+		}
+		for y := 0; y < h; y++ {
+			copy(out[y*w:(y+1)*w], m.Pix[y*m.Stride:])
+		}
+	case *image.YCbCr:
+		if f.SamplesPerPixel != 3 {
+			return errors.New("colour JPEG but SamplesPerPixel is 1")
+		}
+		b := m.Rect.Min
+		o := 0
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				yi := m.YOffset(b.X+x, b.Y+y)
+				ci := m.COffset(b.X+x, b.Y+y)
+				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				out[o], out[o+1], out[o+2] = r, g, bl
+				o += 3
+			}
+		}
+	case *image.RGBA:
+		if f.SamplesPerPixel != 3 {
+			return errors.New("colour JPEG but SamplesPerPixel is 1")
+		}
+		o := 0
+		for y := 0; y < h; y++ {
+			row := m.Pix[y*m.Stride:]
+			for x := 0; x < w; x++ {
+				out[o], out[o+1], out[o+2] = row[4*x], row[4*x+1], row[4*x+2]
+				o += 3
+			}
+		}
+	default:
+		return fmt.Errorf("JPEG decodes to %T, which has no DICOM layout here: %w", img, ErrUnsupported)
+	}
+	return nil
+}
+
+// relabelRGB returns a copy of data whose frame and scan headers name the
+// three components 'R', 'G', 'B'.
+func relabelRGB(data []byte, in jpegInfo) []byte {
+	c := append([]byte(nil), data...)
+	ids := [3]byte{'R', 'G', 'B'}
+	old := [3]byte{c[in.sofIDs], c[in.sofIDs+3], c[in.sofIDs+6]}
+	for i := range ids {
+		c[in.sofIDs+3*i] = ids[i]
+	}
+	relabel := func(off, n int) {
+		for j := 0; j < n; j++ {
+			for i := range old {
+				if c[off+2*j] == old[i] {
+					c[off+2*j] = ids[i]
+					break
+				}
+			}
+		}
+	}
+	for i, off := range in.sosIDs {
+		relabel(off, in.sosCounts[i])
+	}
+	// Progressive streams have more scans after the first; find them by
+	// walking the remaining segments, skipping entropy-coded data.
+	if in.sof == 0xC2 && len(in.sosIDs) > 0 {
+		pos := in.sosIDs[0]
+		for pos+3 < len(c) {
+			if c[pos] != 0xFF || c[pos+1] == 0 || c[pos+1] == 0xFF || (c[pos+1] >= mRST0 && c[pos+1] <= mRST7) {
+				pos++
+				continue
+			}
+			if c[pos+1] == mEOI {
+				break
+			}
+			n := int(c[pos+2])<<8 | int(c[pos+3])
+			if c[pos+1] == mSOS && pos+4 < len(c) {
+				ns := int(c[pos+4])
+				if pos+5+2*ns <= len(c) {
+					relabel(pos+5, ns)
+				}
+			}
+			if n < 2 {
+				break
+			}
+			pos += 2 + n
+		}
+	}
+	return c
+}

@@ -1,0 +1,459 @@
+package dicom
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	dcm "github.com/suyashkumar/dicom"
+	"github.com/suyashkumar/dicom/pkg/tag"
+
+	"delineate/viewer"
+)
+
+// Transfer syntaxes we treat specially.
+const (
+	tsImplicitLE = "1.2.840.10008.1.2"
+	tsExplicitLE = "1.2.840.10008.1.2.1"
+	tsDeflated   = "1.2.840.10008.1.2.1.99"
+	tsExplicitBE = "1.2.840.10008.1.2.2"
+)
+
+// Siemens private tag holding the number of images tiled in a mosaic.
+var tagMosaicCount = tag.Tag{Group: 0x0019, Element: 0x100a}
+
+// errNotDICOM marks a file without the DICM signature, so a folder scan can
+// skip it quietly with a short warning rather than a parse failure.
+var errNotDICOM = errors.New("not a DICOM file")
+
+// frameGeom is where one frame sits in patient space and how its stored
+// values map to real ones.
+type frameGeom struct {
+	ipp       viewer.Vec3
+	hasIPP    bool
+	iop       [6]float64
+	hasIOP    bool
+	slope     float64
+	intercept float64
+}
+
+// header is what we need from one DICOM file to place and decode it.
+type header struct {
+	path         string
+	ts           string
+	seriesUID    string
+	frameOfRef   string
+	modality     string
+	description  string
+	seriesNumber string
+	echo         string
+	instance     int
+	imageType    []string
+
+	rows, cols         int
+	spp                int
+	bitsAllocated      int
+	bitsStored         int
+	highBit            int
+	pixelRep           int
+	photometric        string
+	planar             int
+	nFrames            int
+	pixelSpacing       [2]float64 // row spacing (between rows), column spacing
+	hasSpacing         bool
+	sliceThickness     float64
+	spacingBetween     float64
+	mosaicN            int
+	frames             []frameGeom
+	windows            []viewer.WindowPreset
+	patientName, patID string
+	native             []byte   // uncompressed PixelData bytes (load only)
+	fragments          [][]byte // encapsulated fragments (load only)
+	hasPixels          bool
+}
+
+// readHeader parses one file. With pixels, the pixel data is kept for
+// decoding; otherwise it is skipped. A panic in the parser comes back as an
+// error naming the file.
+func readHeader(path string, pixels, phi bool) (h *header, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h, err = nil, fmt.Errorf("%s: DICOM parser failed: %v", path, r)
+		}
+	}()
+	data, err := readDICOMBytes(path)
+	if err != nil {
+		return nil, err
+	}
+	opts := []dcm.ParseOption{
+		dcm.AllowMissingMetaElementGroupLength(),
+		dcm.AllowUnknownSpecificCharacterSet(),
+		dcm.AllowMismatchPixelDataLength(),
+	}
+	if pixels {
+		opts = append(opts, dcm.SkipProcessingPixelDataValue())
+	} else {
+		opts = append(opts, dcm.SkipPixelData())
+	}
+	ds, err := dcm.Parse(bytes.NewReader(data), int64(len(data)), nil, opts...)
+	if err != nil && len(ds.Elements) == 0 {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	h, herr := headerFrom(path, &ds, phi)
+	if herr != nil {
+		return nil, herr
+	}
+	if err != nil && !h.hasPixels {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return h, nil
+}
+
+// readDICOMBytes reads the file, checking the signature first so that a
+// folder full of other files costs one small read each.
+func readDICOMBytes(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var pre [132]byte
+	if _, err := io.ReadFull(f, pre[:]); err != nil || string(pre[128:132]) != "DICM" {
+		return nil, fmt.Errorf("%s: %w", path, errNotDICOM)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
+}
+
+// headerFrom extracts the fields we use from a parsed data set.
+func headerFrom(path string, ds *dcm.Dataset, phi bool) (*header, error) {
+	el := elements(ds.Elements)
+	h := &header{
+		path:         path,
+		ts:           el.str(tag.TransferSyntaxUID),
+		seriesUID:    el.str(tag.SeriesInstanceUID),
+		frameOfRef:   el.str(tag.FrameOfReferenceUID),
+		modality:     el.str(tag.Modality),
+		description:  el.str(tag.SeriesDescription),
+		seriesNumber: el.str(tag.SeriesNumber),
+		echo:         el.str(tag.EchoNumbers),
+		imageType:    el.strs(tag.ImageType),
+		photometric:  el.str(tag.PhotometricInterpretation),
+	}
+	if h.ts == "" {
+		h.ts = tsImplicitLE
+	}
+	h.instance, _ = el.int(tag.InstanceNumber)
+	var ok bool
+	if h.rows, ok = el.int(tag.Rows); !ok {
+		return nil, fmt.Errorf("%s: not an image (no Rows)", path)
+	}
+	h.cols, _ = el.int(tag.Columns)
+	if h.rows <= 0 || h.cols <= 0 || h.rows > 1<<16 || h.cols > 1<<16 {
+		return nil, fmt.Errorf("%s: bad image size %d×%d", path, h.cols, h.rows)
+	}
+	h.spp = el.intOr(tag.SamplesPerPixel, 1)
+	h.bitsAllocated = el.intOr(tag.BitsAllocated, 16)
+	h.bitsStored = el.intOr(tag.BitsStored, h.bitsAllocated)
+	h.highBit = el.intOr(tag.HighBit, h.bitsStored-1)
+	h.pixelRep = el.intOr(tag.PixelRepresentation, 0)
+	h.planar = el.intOr(tag.PlanarConfiguration, 0)
+	h.nFrames = el.intOr(tag.NumberOfFrames, 1)
+	if h.nFrames < 1 {
+		h.nFrames = 1
+	}
+	switch {
+	case h.spp != 1 && h.spp != 3:
+		return nil, fmt.Errorf("%s: %d samples per pixel not supported", path, h.spp)
+	case h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32:
+		return nil, fmt.Errorf("%s: %d bits allocated not supported", path, h.bitsAllocated)
+	case h.bitsStored < 1 || h.bitsStored > h.bitsAllocated:
+		h.bitsStored = h.bitsAllocated
+	}
+	if h.highBit < h.bitsStored-1 || h.highBit >= h.bitsAllocated {
+		h.highBit = h.bitsStored - 1
+	}
+	// Frames and pixels must stay within what a file can hold: guards an
+	// absurd NumberOfFrames before anything is allocated from it.
+	if int64(h.nFrames)*int64(h.rows)*int64(h.cols) > 1<<32 {
+		return nil, fmt.Errorf("%s: %d frames of %d×%d is not a plausible image", path, h.nFrames, h.cols, h.rows)
+	}
+	if ps := el.floats(tag.PixelSpacing); len(ps) >= 2 && ps[0] > 0 && ps[1] > 0 {
+		h.pixelSpacing, h.hasSpacing = [2]float64{ps[0], ps[1]}, true
+	}
+	h.sliceThickness = el.float(tag.SliceThickness)
+	h.spacingBetween = el.float(tag.SpacingBetweenSlices)
+	if phi {
+		h.patientName = el.str(tag.PatientName)
+		h.patID = el.str(tag.PatientID)
+	}
+
+	base := frameGeom{slope: 1}
+	if v := el.floats(tag.ImagePositionPatient); len(v) >= 3 {
+		base.ipp, base.hasIPP = viewer.Vec3{v[0], v[1], v[2]}, true
+	}
+	if v := el.floats(tag.ImageOrientationPatient); len(v) >= 6 {
+		copy(base.iop[:], v[:6])
+		base.hasIOP = true
+	}
+	if s := el.floats(tag.RescaleSlope); len(s) > 0 && s[0] != 0 && !math.IsNaN(s[0]) {
+		base.slope = s[0]
+	}
+	if s := el.floats(tag.RescaleIntercept); len(s) > 0 && !math.IsNaN(s[0]) {
+		base.intercept = s[0]
+	}
+	h.windows = headerWindows(el)
+
+	if containsFold(h.imageType, "MOSAIC") {
+		h.mosaicN = el.mosaicCount(ds)
+	}
+	if err := h.enhancedFrames(el, base); err != nil {
+		return nil, err
+	}
+
+	if px := el.find(tag.PixelData); px != nil {
+		if info, ok := px.Value.GetValue().(dcm.PixelDataInfo); ok {
+			h.hasPixels = true
+			if info.IsEncapsulated {
+				for _, f := range info.Frames {
+					if f != nil {
+						h.fragments = append(h.fragments, f.EncapsulatedData.Data)
+					}
+				}
+			} else {
+				h.native = info.UnprocessedValueData
+			}
+		}
+	}
+	return h, nil
+}
+
+// enhancedFrames fills per-frame geometry from the functional groups of an
+// enhanced multi-frame object, or replicates the classic header for every
+// frame.
+func (h *header) enhancedFrames(el elements, base frameGeom) error {
+	shared := el.seqItems(tag.SharedFunctionalGroupsSequence)
+	perFrame := el.seqItems(tag.PerFrameFunctionalGroupsSequence)
+	if len(shared) > 0 {
+		// Shared groups override the top level, per-frame groups override both.
+		applyFunctionalGroups(shared[0], &base, h)
+	}
+	h.frames = make([]frameGeom, h.nFrames)
+	for f := range h.frames {
+		h.frames[f] = base
+		if f < len(perFrame) {
+			applyFunctionalGroups(perFrame[f], &h.frames[f], h)
+		}
+	}
+	return nil
+}
+
+func applyFunctionalGroups(item elements, g *frameGeom, h *header) {
+	if pp := item.seqItems(tag.PlanePositionSequence); len(pp) > 0 {
+		if v := pp[0].floats(tag.ImagePositionPatient); len(v) >= 3 {
+			g.ipp, g.hasIPP = viewer.Vec3{v[0], v[1], v[2]}, true
+		}
+	}
+	if po := item.seqItems(tag.PlaneOrientationSequence); len(po) > 0 {
+		if v := po[0].floats(tag.ImageOrientationPatient); len(v) >= 6 {
+			copy(g.iop[:], v[:6])
+			g.hasIOP = true
+		}
+	}
+	if pm := item.seqItems(tag.PixelMeasuresSequence); len(pm) > 0 {
+		if ps := pm[0].floats(tag.PixelSpacing); len(ps) >= 2 && ps[0] > 0 && ps[1] > 0 {
+			h.pixelSpacing, h.hasSpacing = [2]float64{ps[0], ps[1]}, true
+		}
+		if t := pm[0].float(tag.SliceThickness); t > 0 {
+			h.sliceThickness = t
+		}
+		if t := pm[0].float(tag.SpacingBetweenSlices); t > 0 {
+			h.spacingBetween = t
+		}
+	}
+	if pv := item.seqItems(tag.PixelValueTransformationSequence); len(pv) > 0 {
+		if s := pv[0].floats(tag.RescaleSlope); len(s) > 0 && s[0] != 0 && !math.IsNaN(s[0]) {
+			g.slope = s[0]
+		}
+		if s := pv[0].floats(tag.RescaleIntercept); len(s) > 0 && !math.IsNaN(s[0]) {
+			g.intercept = s[0]
+		}
+	}
+}
+
+// headerWindows turns WindowCenter/Width (multi-valued) into presets named by
+// the explanation when there is one.
+func headerWindows(el elements) []viewer.WindowPreset {
+	cs, ws := el.floats(tag.WindowCenter), el.floats(tag.WindowWidth)
+	names := el.strs(tag.WindowCenterWidthExplanation)
+	var out []viewer.WindowPreset
+	for i := 0; i < len(cs) && i < len(ws); i++ {
+		if !(ws[i] > 0) || math.IsInf(cs[i], 0) || math.IsNaN(cs[i]) {
+			continue
+		}
+		name := fmt.Sprintf("header %d", i+1)
+		if i < len(names) && strings.TrimSpace(names[i]) != "" {
+			name = strings.TrimSpace(names[i])
+		}
+		out = append(out, viewer.WindowPreset{Name: name, Center: cs[i], Width: ws[i]})
+	}
+	return out
+}
+
+// elements is a flat list of data elements with typed getters.
+type elements []*dcm.Element
+
+func (e elements) find(t tag.Tag) *dcm.Element {
+	for _, x := range e {
+		if x != nil && x.Tag == t {
+			return x
+		}
+	}
+	return nil
+}
+
+func (e elements) strs(t tag.Tag) []string {
+	x := e.find(t)
+	if x == nil || x.Value == nil {
+		return nil
+	}
+	switch v := x.Value.GetValue().(type) {
+	case []string:
+		out := make([]string, 0, len(v))
+		for _, s := range v {
+			out = append(out, strings.TrimRight(strings.TrimSpace(s), "\x00"))
+		}
+		return out
+	case []byte:
+		return strings.Split(strings.TrimRight(strings.TrimSpace(string(v)), "\x00 "), `\`)
+	case []int:
+		out := make([]string, len(v))
+		for i, n := range v {
+			out[i] = strconv.Itoa(n)
+		}
+		return out
+	}
+	return nil
+}
+
+func (e elements) str(t tag.Tag) string {
+	return strings.TrimSpace(strings.Join(e.strs(t), `\`))
+}
+
+func (e elements) floats(t tag.Tag) []float64 {
+	x := e.find(t)
+	if x == nil || x.Value == nil {
+		return nil
+	}
+	switch v := x.Value.GetValue().(type) {
+	case []float64:
+		return v
+	case []int:
+		out := make([]float64, len(v))
+		for i, n := range v {
+			out[i] = float64(n)
+		}
+		return out
+	case []string, []byte:
+		var out []float64
+		for _, s := range e.strs(t) {
+			for _, part := range strings.Split(s, `\`) {
+				f, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+				if err != nil {
+					return out
+				}
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (e elements) float(t tag.Tag) float64 {
+	if v := e.floats(t); len(v) > 0 && !math.IsNaN(v[0]) && !math.IsInf(v[0], 0) {
+		return v[0]
+	}
+	return 0
+}
+
+func (e elements) int(t tag.Tag) (int, bool) {
+	v := e.floats(t)
+	if len(v) == 0 || math.IsNaN(v[0]) || math.Abs(v[0]) > 1<<31 {
+		return 0, false
+	}
+	return int(v[0]), true
+}
+
+func (e elements) intOr(t tag.Tag, def int) int {
+	if n, ok := e.int(t); ok {
+		return n
+	}
+	return def
+}
+
+func (e elements) seqItems(t tag.Tag) []elements {
+	x := e.find(t)
+	if x == nil || x.Value == nil {
+		return nil
+	}
+	items, ok := x.Value.GetValue().([]*dcm.SequenceItemValue)
+	if !ok {
+		return nil
+	}
+	out := make([]elements, 0, len(items))
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		if els, ok := it.GetValue().([]*dcm.Element); ok {
+			out = append(out, elements(els))
+		}
+	}
+	return out
+}
+
+// mosaicCount reads Siemens' NumberOfImagesInMosaic, which arrives as US in
+// explicit files and as raw bytes in implicit ones (private tags are not in
+// the dictionary).
+func (e elements) mosaicCount(ds *dcm.Dataset) int {
+	x := e.find(tagMosaicCount)
+	if x == nil || x.Value == nil {
+		return 0
+	}
+	switch v := x.Value.GetValue().(type) {
+	case []int:
+		if len(v) > 0 {
+			return v[0]
+		}
+	case []byte:
+		if len(v) >= 2 {
+			return int(binary.LittleEndian.Uint16(v))
+		}
+	case []string:
+		if len(v) > 0 {
+			n, _ := strconv.Atoi(strings.TrimSpace(v[0]))
+			return n
+		}
+	}
+	return 0
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		for _, p := range strings.Split(x, `\`) {
+			if strings.EqualFold(strings.TrimSpace(p), s) {
+				return true
+			}
+		}
+	}
+	return false
+}

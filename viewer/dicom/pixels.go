@@ -1,0 +1,269 @@
+package dicom
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"delineate/viewer"
+	"delineate/viewer/codec"
+)
+
+// frameLen is the byte size of one uncompressed frame.
+func (h *header) frameLen() int {
+	return h.rows * h.cols * h.spp * h.bitsAllocated / 8
+}
+
+// decodeFrame returns frame f as native little-endian bytes with one sample
+// per pixel: compressed frames go through the codec, big-endian data is
+// swapped, and colour is reduced to grey.
+func (h *header) decodeFrame(f int) ([]byte, error) {
+	var b []byte
+	n := h.frameLen()
+	switch {
+	case h.native != nil:
+		if (f+1)*n > len(h.native) {
+			return nil, fmt.Errorf("%s: pixel data has %d bytes, frame %d needs %d", h.path, len(h.native), f+1, (f+1)*n)
+		}
+		b = h.native[f*n : (f+1)*n]
+		if h.ts == tsExplicitBE && h.bitsAllocated > 8 {
+			b = swapBytes(b, h.bitsAllocated/8)
+		}
+		if h.spp == 3 && h.planar == 1 {
+			b = interleave(b, h.rows*h.cols, h.bitsAllocated/8)
+		}
+	case len(h.fragments) > 0:
+		data, err := h.frameFragments(f)
+		if err != nil {
+			return nil, err
+		}
+		b, err = codec.Decode(h.ts, data, codec.Frame{
+			Rows: h.rows, Cols: h.cols, SamplesPerPixel: h.spp,
+			BitsAllocated: h.bitsAllocated, BitsStored: h.bitsStored,
+			PixelRepresentation: h.pixelRep, PhotometricInterpretation: h.photometric,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: frame %d: %w", h.path, f+1, err)
+		}
+		if len(b) < n {
+			return nil, fmt.Errorf("%s: frame %d decoded to %d bytes, want %d", h.path, f+1, len(b), n)
+		}
+	default:
+		return nil, fmt.Errorf("%s: no pixel data", h.path)
+	}
+	if h.spp == 3 {
+		b = toGrey(b, h)
+	}
+	return b, nil
+}
+
+// frameFragments assembles the compressed bytes of frame f. One fragment per
+// frame is the common case; a single frame may span fragments; otherwise
+// frames are told apart by their start-of-image markers.
+func (h *header) frameFragments(f int) ([]byte, error) {
+	fr := h.fragments
+	switch {
+	case len(fr) == h.nFrames:
+		return fr[f], nil
+	case h.nFrames == 1:
+		var all []byte
+		for _, x := range fr {
+			all = append(all, x...)
+		}
+		return all, nil
+	}
+	var frames [][]byte
+	for _, x := range fr {
+		starts := len(x) >= 2 && x[0] == 0xff && (x[1] == 0xd8 || x[1] == 0x4f)
+		if starts || len(frames) == 0 {
+			frames = append(frames, append([]byte(nil), x...))
+		} else {
+			frames[len(frames)-1] = append(frames[len(frames)-1], x...)
+		}
+	}
+	if len(frames) != h.nFrames || f >= len(frames) {
+		return nil, fmt.Errorf("%s: %d compressed fragments do not split into %d frames", h.path, len(fr), h.nFrames)
+	}
+	return frames[f], nil
+}
+
+func swapBytes(b []byte, size int) []byte {
+	out := make([]byte, len(b))
+	for i := 0; i+size <= len(b); i += size {
+		for j := 0; j < size; j++ {
+			out[i+j] = b[i+size-1-j]
+		}
+	}
+	return out
+}
+
+// interleave turns planar RRR…GGG…BBB… into RGBRGB….
+func interleave(b []byte, npix, size int) []byte {
+	out := make([]byte, len(b))
+	for p := 0; p < npix; p++ {
+		for c := 0; c < 3; c++ {
+			copy(out[(p*3+c)*size:(p*3+c+1)*size], b[(c*npix+p)*size:(c*npix+p+1)*size])
+		}
+	}
+	return out
+}
+
+// toGrey reduces colour to one sample: Y for YBR data, Rec. 601 luma for
+// RGB. Annotation works on one channel; colour DICOM in CT/MR is rare.
+func toGrey(b []byte, h *header) []byte {
+	npix := h.rows * h.cols
+	size := h.bitsAllocated / 8
+	out := make([]byte, npix*size)
+	ybr := len(h.photometric) >= 3 && h.photometric[:3] == "YBR"
+	for p := 0; p < npix; p++ {
+		var r, g, bl float64
+		if size == 1 {
+			r, g, bl = float64(b[3*p]), float64(b[3*p+1]), float64(b[3*p+2])
+		} else {
+			r = float64(binary.LittleEndian.Uint16(b[6*p:]))
+			g = float64(binary.LittleEndian.Uint16(b[6*p+2:]))
+			bl = float64(binary.LittleEndian.Uint16(b[6*p+4:]))
+		}
+		y := r
+		if !ybr {
+			y = 0.299*r + 0.587*g + 0.114*bl
+		}
+		if size == 1 {
+			out[p] = uint8(math.Round(y))
+		} else {
+			binary.LittleEndian.PutUint16(out[2*p:], uint16(math.Round(y)))
+		}
+	}
+	return out
+}
+
+// storedDecoder turns native little-endian sample bytes into stored values,
+// honouring BitsStored/HighBit and the sign.
+type storedDecoder struct {
+	bytes    int // 1, 2 or 4
+	shift    uint
+	mask     uint32
+	signed   bool
+	signBit  uint32
+	extender uint32
+}
+
+func newStoredDecoder(h *header) storedDecoder {
+	d := storedDecoder{bytes: h.bitsAllocated / 8, signed: h.pixelRep == 1}
+	d.shift = uint(h.highBit + 1 - h.bitsStored)
+	if h.bitsStored >= 32 {
+		d.mask = math.MaxUint32
+	} else {
+		d.mask = 1<<uint(h.bitsStored) - 1
+	}
+	d.signBit = 1 << uint(h.bitsStored-1)
+	d.extender = ^d.mask
+	return d
+}
+
+// row decodes n stored values starting at pixel p into dst.
+func (d storedDecoder) row(b []byte, p, n int, dst []int64) {
+	switch d.bytes {
+	case 1:
+		for i := 0; i < n; i++ {
+			dst[i] = d.value(uint32(b[p+i]))
+		}
+	case 2:
+		b = b[2*p : 2*(p+n)]
+		for i := 0; i < n; i++ {
+			dst[i] = d.value(uint32(b[2*i]) | uint32(b[2*i+1])<<8)
+		}
+	case 4:
+		b = b[4*p : 4*(p+n)]
+		for i := 0; i < n; i++ {
+			dst[i] = d.value(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+	}
+}
+
+func (d storedDecoder) value(raw uint32) int64 {
+	v := (raw >> d.shift) & d.mask
+	if d.signed && v&d.signBit != 0 {
+		return int64(int32(v | d.extender))
+	}
+	return int64(v)
+}
+
+// storedRange is the min and max stored value in a decoded frame.
+func storedRange(b []byte, h *header) (lo, hi int64) {
+	d := newStoredDecoder(h)
+	n := h.rows * h.cols
+	buf := make([]int64, h.cols)
+	lo, hi = math.MaxInt64, math.MinInt64
+	for p := 0; p < n; p += h.cols {
+		d.row(b, p, h.cols, buf)
+		for _, v := range buf {
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+		}
+	}
+	return lo, hi
+}
+
+// chooseType keeps the source's container type when the rescaled range fits
+// it (so 12-bit CT with intercept −1024 stays 16-bit), otherwise the
+// narrowest integer type, or float32 for a fractional rescale.
+func chooseType(lo, hi float64, integral bool, h *header) viewer.DataType {
+	if !integral {
+		return viewer.Float32
+	}
+	switch {
+	case h.bitsAllocated == 8 && lo >= 0 && hi <= 255:
+		return viewer.Uint8
+	case h.bitsAllocated == 8 && lo >= -128 && hi <= 127:
+		return viewer.Int8
+	case h.bitsAllocated <= 16 && lo >= math.MinInt16 && hi <= math.MaxInt16:
+		return viewer.Int16
+	case h.bitsAllocated <= 16 && lo >= 0 && hi <= math.MaxUint16:
+		return viewer.Uint16
+	}
+	return viewer.SmallestTypeFor(lo, hi, true)
+}
+
+// fillSlice writes slice sl (a frame, or a tile of a mosaic frame) of the
+// decoded bytes into dst, rescaled.
+func fillSlice[T viewer.Number](dst []T, b []byte, sl slice, integral bool, buf []int64) {
+	h := sl.h
+	d := newStoredDecoder(h)
+	rows, cols := h.rows, h.cols
+	r0, c0 := 0, 0
+	if sl.tile >= 0 {
+		rows, cols = mosaicTileSize(h)
+		g := mosaicGrid(h)
+		r0, c0 = (sl.tile/g)*rows, (sl.tile%g)*cols
+	}
+	buf = buf[:cols]
+	slope, inter := sl.slope, sl.intercept
+	is, ii := int64(slope), int64(inter)
+	for r := 0; r < rows; r++ {
+		d.row(b, (r0+r)*h.cols+c0, cols, buf)
+		out := dst[r*cols : (r+1)*cols]
+		if integral {
+			if is == 1 {
+				for i, v := range buf {
+					out[i] = T(v + ii)
+				}
+			} else {
+				for i, v := range buf {
+					out[i] = T(v*is + ii)
+				}
+			}
+			continue
+		}
+		for i, v := range buf {
+			out[i] = T(float64(v)*slope + inter)
+		}
+	}
+}
+
+var errCancelled = errors.New("cancelled")

@@ -1,0 +1,126 @@
+// Package load opens whatever the user points at — a DICOM folder or file,
+// or a NIfTI file — as a list of series, and loads one of them as a volume.
+// It is the one entry point the CLI and the GUI share, so both see the same
+// series list, the same order and the same warnings.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"delineate/viewer"
+	"delineate/viewer/dicom"
+	"delineate/viewer/nifti"
+)
+
+// Options control opening and loading.
+type Options struct {
+	PHI      bool                   // read patient identity (DICOM) for display
+	Workers  int                    // parallel decoders; 0 = all CPUs
+	Progress func(done, total int) // called from worker goroutines
+}
+
+// SeriesInfo describes one series without its voxels: what `info` prints
+// and what a series picker shows.
+type SeriesInfo struct {
+	Index            int                   `json:"index"`
+	UID              string                `json:"uid"`
+	Modality         string                `json:"modality"`
+	Description      string                `json:"description"`
+	SeriesNumber     string                `json:"series_number,omitempty"`
+	Dims             [3]int                `json:"dims"`
+	Spacing          viewer.Vec3           `json:"spacing"`
+	Origin           viewer.Vec3           `json:"origin"`
+	Direction        viewer.Mat3           `json:"direction"`
+	Files            int                   `json:"files"`
+	Format           string                `json:"format"`
+	TransferSyntaxes []string              `json:"transfer_syntaxes,omitempty"`
+	Windows          []viewer.WindowPreset `json:"windows,omitempty"`
+	Warnings         []string              `json:"warnings"`
+	PatientName      string                `json:"patient_name,omitempty"`
+	PatientID        string                `json:"patient_id,omitempty"`
+}
+
+// Study is an opened path: its series and what was skipped on the way.
+type Study struct {
+	Path     string       `json:"path"`
+	Series   []SeriesInfo `json:"series"`
+	Warnings []string     `json:"warnings"`
+
+	dicom []*dicom.Series
+	vol   *viewer.Volume // NIfTI: read once at open
+}
+
+// IsNIfTI reports whether the path names a NIfTI file by its suffix.
+func IsNIfTI(path string) bool {
+	p := strings.ToLower(path)
+	return strings.HasSuffix(p, ".nii") || strings.HasSuffix(p, ".nii.gz")
+}
+
+// Open scans path. Origin/direction in SeriesInfo are DICOM LPS.
+func Open(ctx context.Context, path string, opt Options) (*Study, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Study{Path: path, Warnings: []string{}}
+	if !st.IsDir() && IsNIfTI(path) {
+		v, err := nifti.Read(path)
+		if err != nil {
+			return nil, err
+		}
+		s.vol = v
+		s.Series = []SeriesInfo{infoOf(0, v.Geometry, SeriesInfo{
+			Modality: v.Modality, Description: v.Description, Files: 1,
+			Format: "nifti", Windows: v.Windows, Warnings: v.Warnings,
+		})}
+		return s, nil
+	}
+	res, err := dicom.Scan(ctx, path, dicom.Options{PHI: opt.PHI, Workers: opt.Workers, Progress: opt.Progress})
+	if res != nil {
+		s.Warnings = append(s.Warnings, res.Warnings...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.dicom = res.Series
+	for i, ds := range res.Series {
+		s.Series = append(s.Series, infoOf(i, ds.Geometry, SeriesInfo{
+			UID: ds.UID, Modality: ds.Modality, Description: ds.Description,
+			SeriesNumber: ds.SeriesNumber, Files: ds.Files, Format: "dicom",
+			TransferSyntaxes: ds.TransferSyntaxes, Windows: ds.Windows,
+			Warnings: ds.Warnings, PatientName: ds.PatientName, PatientID: ds.PatientID,
+		}))
+	}
+	return s, nil
+}
+
+func infoOf(i int, g viewer.Geometry, si SeriesInfo) SeriesInfo {
+	si.Index = i
+	si.Dims, si.Spacing, si.Origin, si.Direction = g.Dims, g.Spacing, g.Origin, g.Direction
+	if si.Warnings == nil {
+		si.Warnings = []string{}
+	}
+	return si
+}
+
+// ErrNoSuchSeries is returned for a series index out of range.
+var ErrNoSuchSeries = errors.New("no such series")
+
+// Load decodes series i.
+func (s *Study) Load(ctx context.Context, i int, opt Options) (*viewer.Volume, error) {
+	if i < 0 || i >= len(s.Series) {
+		return nil, fmt.Errorf("%w: %d (the study has %d)", ErrNoSuchSeries, i, len(s.Series))
+	}
+	if s.vol != nil {
+		return s.vol, nil
+	}
+	return s.dicom[i].Load(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress})
+}
+
+// FromDICOM reports whether series i came from DICOM (whose NIfTI export
+// follows dcm2niix's row order).
+func (s *Study) FromDICOM(i int) bool { return s.vol == nil && i >= 0 && i < len(s.dicom) }

@@ -1,0 +1,284 @@
+package nifti
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/klauspost/compress/gzip"
+
+	"delineate/viewer"
+)
+
+// Read loads a .nii or .nii.gz file (NIfTI-1 or NIfTI-2, either byte
+// order; gzip is recognised by its magic bytes, not the name). Only the
+// first volume of a 4D file is loaded, with a warning on the volume.
+func Read(path string) (*viewer.Volume, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %w", err)
+	}
+	src := source{size: st.Size(), isize: gzipTrailerSize(f, st.Size())}
+	v, err := decode(f, src)
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// ReadFrom reads a NIfTI image from a stream, plain or gzip-compressed.
+func ReadFrom(r io.Reader) (*viewer.Volume, error) {
+	src := source{size: -1, isize: -1}
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		src.size = int64(r.Len())
+	case *os.File:
+		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
+			if pos, err := r.Seek(0, io.SeekCurrent); err == nil {
+				src.size = st.Size() - pos
+			}
+		}
+	}
+	v, err := decode(r, src)
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %w", err)
+	}
+	return v, nil
+}
+
+// ReadHeader reads only the header: for .nii.gz that means decompressing
+// a few hundred bytes, not the image.
+func ReadHeader(path string) (h *Header, err error) {
+	defer recoverInto(&err)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %w", err)
+	}
+	defer f.Close()
+	h, _, err = openStream(f)
+	if err != nil {
+		return nil, fmt.Errorf("nifti: %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// source is what is known about the input before decoding: its size in
+// bytes (compressed size for gzip; −1 if unknown) and the uncompressed size
+// modulo 2³² from the gzip trailer (−1 if unknown).
+type source struct {
+	size, isize int64
+}
+
+// gzipTrailerSize returns the ISIZE field of a gzip file (the last four
+// bytes: uncompressed length mod 2³²), or −1.
+func gzipTrailerSize(f *os.File, size int64) int64 {
+	if size < 18 {
+		return -1
+	}
+	var b [4]byte
+	if _, err := f.ReadAt(b[:], size-4); err != nil {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint32(b[:]))
+}
+
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("nifti: internal error while decoding (please report): %v", r)
+	}
+}
+
+// openStream detects gzip, reads and parses the header, and leaves the
+// returned reader positioned just after it.
+func openStream(r io.Reader) (*Header, io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	peek, err := br.Peek(2)
+	if len(peek) == 0 {
+		if err == io.EOF || err == nil {
+			return nil, nil, errors.New("empty file")
+		}
+		return nil, nil, err
+	}
+	var in io.Reader = br
+	gz := len(peek) == 2 && peek[0] == 0x1f && peek[1] == 0x8b
+	if gz {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("corrupt gzip stream: %w", err)
+		}
+		in = zr
+	}
+	hdr := make([]byte, sizeofHdr2)
+	n, err := io.ReadFull(in, hdr[:4])
+	if err != nil {
+		if n == 0 && err == io.EOF {
+			return nil, nil, errors.New("empty file (nothing inside the gzip stream)")
+		}
+		return nil, nil, fmt.Errorf("truncated header: got %d bytes: %w", n, readErr(err))
+	}
+	version, _, err := detectVersion(hdr)
+	if err != nil {
+		return nil, nil, err
+	}
+	hs := headerSize(version)
+	if n, err := io.ReadFull(in, hdr[4:hs]); err != nil {
+		return nil, nil, fmt.Errorf("truncated header: got %d of %d bytes: %w", 4+n, hs, readErr(err))
+	}
+	h, err := parseHeader(hdr[:hs])
+	if err != nil {
+		return nil, nil, err
+	}
+	h.Compressed = gz
+	return h, in, nil
+}
+
+// readErr turns the end-of-stream errors into plain words and keeps the
+// gzip ones, which say more.
+func readErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errors.New("unexpected end of data")
+	}
+	return err
+}
+
+func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
+	defer recoverInto(&err)
+	h, in, err := openStream(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkSingleFile(); err != nil {
+		return nil, err
+	}
+	nvox, err := h.validate()
+	if err != nil {
+		return nil, err
+	}
+	need := nvox * int64(h.Datatype.Size())
+	if need > math.MaxInt {
+		return nil, fmt.Errorf("image too large for this platform: %d bytes", need)
+	}
+	off := h.dataOffset()
+	if skip := off - int64(headerSize(h.Version)); skip > 0 {
+		// Extensions (DICOM tags, AFNI XML, …) lie here; Delineate has no
+		// use for them.
+		if n, err := io.CopyN(io.Discard, in, skip); err != nil {
+			return nil, fmt.Errorf("truncated: vox_offset is %d but the data ends at byte %d: %w", off, int64(headerSize(h.Version))+n, readErr(err))
+		}
+	}
+
+	// How much to allocate before any voxel has arrived. A plain file's
+	// size is known, so a short one fails here with no allocation. A gzip
+	// stream's size is only known when the trailer agrees with the header;
+	// otherwise the buffer grows as data arrives, so a truncated or hostile
+	// stream fails long before a header-sized allocation.
+	hint := int64(1 << 20)
+	switch {
+	case !h.Compressed && src.size >= 0:
+		avail := max(src.size-off, 0)
+		if avail < need {
+			return nil, fmt.Errorf("truncated: expected %d bytes of voxels, got %d", need, avail)
+		}
+		hint = need
+	case h.Compressed && src.isize >= 0:
+		total := off + need*h.NumVolumes()
+		if h.NumVolumes() < math.MaxInt64/max(need, 1) && uint32(total) == uint32(src.isize) {
+			hint = need
+		}
+	}
+	raw, got, err := readGrowing(in, int(need), int(min(hint, need)))
+	if err != nil {
+		return nil, fmt.Errorf("reading voxels: %w (after %d of %d bytes)", err, got, need)
+	}
+	if int64(got) < need {
+		return nil, fmt.Errorf("truncated: expected %d bytes of voxels, got %d", need, got)
+	}
+
+	v = &viewer.Volume{Description: h.Descrip}
+	if h.Compressed && h.NumVolumes() == 1 {
+		// The gzip checksum is only verified at the end of the stream;
+		// reading on to it costs nothing for a 3D file and catches
+		// corruption that would otherwise show up as silent garbage.
+		switch _, err := io.CopyN(io.Discard, in, 1<<20); {
+		case err == nil, err == io.EOF:
+		case errors.Is(err, gzip.ErrChecksum):
+			return nil, errors.New("corrupt gzip data: checksum mismatch")
+		case err == io.ErrUnexpectedEOF:
+			v.Warnf("the gzip stream ends without its trailer: voxel data could not be verified")
+		default:
+			return nil, fmt.Errorf("corrupt gzip data after the voxels: %w", err)
+		}
+	}
+
+	g, _, warns := h.geometry()
+	v.Geometry = g
+	v.Warnings = append(v.Warnings, warns...)
+	if n := h.NumVolumes(); n > 1 {
+		v.Warnf("%dD file with %d volumes: loaded the first", h.Dim[0], n)
+	}
+	v.Data, err = decodeVoxels(raw, h.Datatype, h.ByteOrder, newScaling(h.SclSlope, h.SclInter))
+	if err != nil {
+		return nil, err
+	}
+	if lo, hi := h.CalMin, h.CalMax; hi > lo && !math.IsInf(hi-lo, 0) {
+		v.Windows = []viewer.WindowPreset{{Name: "cal_min/cal_max", Center: (lo + hi) / 2, Width: hi - lo}}
+	}
+	return v, nil
+}
+
+// readGrowing reads exactly need bytes if the stream has them, starting
+// with a buffer of hint bytes and doubling it as data keeps arriving. It
+// returns the (aligned) buffer, the count read and any error other than a
+// short stream.
+func readGrowing(r io.Reader, need, hint int) ([]byte, int, error) {
+	buf := alignedBytes(max(hint, min(need, 64<<10)))
+	n := 0
+	for n < need {
+		if n == len(buf) {
+			nb := alignedBytes(min(need, 2*len(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+				return nil, n, fmt.Errorf("corrupt gzip data: %w", err)
+			}
+			return nil, n, err
+		}
+		if m == 0 {
+			// A reader that returns (0, nil) forever would spin here;
+			// tolerate a few, as io.Reader allows, then give up.
+			if m, err = readAtLeastOne(r, buf[n:]); err != nil {
+				if err == io.EOF || err == io.ErrUnexpectedEOF {
+					break
+				}
+				return nil, n, err
+			}
+			n += m
+		}
+	}
+	return buf, n, nil
+}
+
+func readAtLeastOne(r io.Reader, b []byte) (int, error) {
+	for range 100 {
+		if m, err := r.Read(b); m > 0 || err != nil {
+			return m, err
+		}
+	}
+	return 0, io.ErrNoProgress
+}
