@@ -316,14 +316,16 @@ def case_shuffled():
     hu = lambda i, j, k: 300 * k + 20 * j + i - 1000
     rng = random.Random(1001)
     instances = list(range(1, n + 1))
-    while instances == sorted(instances) or instances == sorted(instances, reverse=True):
+    # Instance numbers: a derangement of 1..n (none matches its position order).
+    while any(instances[k] == k + 1 for k in range(n)) or instances == sorted(instances, reverse=True):
         rng.shuffle(instances)
     write_order = list(range(n))
     while write_order == sorted(write_order) or write_order == sorted(write_order, reverse=True):
         rng.shuffle(write_order)
+    # File names: a derangement (no file sits at its sorted place by name),
+    # and name order != instance order.
     file_ids = list(range(n))
-    while file_ids == sorted(file_ids) or file_ids == sorted(file_ids, reverse=True) or \
-            [instances[k] - 1 for k in range(n)] == file_ids:
+    while any(file_ids[k] == k for k in range(n)) or [instances[k] - 1 for k in range(n)] == file_ids:
         rng.shuffle(file_ids)
     series = {"key": "ct", "number": 3, "description": "Shuffled CT"}
     names = {}
@@ -493,7 +495,7 @@ def case_two_series_empty_uid():
                       sop_class=MR_IMAGE, transfer_syntax=ExplicitVRLittleEndian, files=n,
                       dims=[sag_cols, sag_rows, n], spacing=[PIXEL_SPACING[1], PIXEL_SPACING[0], 2.0],
                       positions=sag_pos, iop=SAGITTAL, dtype="int16",
-                      formula="v = 1000 + 100*k + 10*j + i (k=0 is the file at x=5, the most patient-right... i.e. lowest along normal [-1,0,0])",
+                      formula="v = 1000 + 100*k + 10*j + i (k=0 is the slice at x=5, lowest along normal [-1,0,0]; x decreases as k grows)",
                       value_fn=vs),
     ], extra={"series_order": "by SeriesNumber (2 then 5)"})
 

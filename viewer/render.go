@@ -155,11 +155,12 @@ func sliceDirect[T int32 | uint32 | float32](src []T, l SliceLayout, base int, w
 		return
 	}
 	lo, wd := win.Center-win.Width/2, win.Width
+	k := 255 / wd
 	for y := 0; y < l.Height; y++ {
 		out := pix[y*stride : y*stride+w]
 		off := base + y*rs
 		for x := range out {
-			out[x] = greyAt(float64(src[off]), lo, wd)
+			out[x] = fastGrey(float64(src[off]), lo, wd, k)
 			off += cs
 		}
 	}
@@ -169,7 +170,8 @@ func sliceDirect[T int32 | uint32 | float32](src []T, l SliceLayout, base int, w
 // slice already rendered by RenderSlice, into dst and returns it; dst is
 // reused when its size matches. Each labelled pixel is blended as
 // grey·(1−a) + colour·a with a = opacity·alpha/255 (opacity clamped to
-// 0..1); label 0 is transparent, and so are negative or NaN labels.
+// 0..1); label 0 is transparent, and so are negative, NaN or ≥ 2³¹ labels.
+// Float label maps are rounded to the nearest id.
 //
 // labels must be on the image's grid (same dims and geometry; AlignTo puts
 // them there): k is an index along the label map's own axis, so only on the
@@ -302,6 +304,8 @@ func overlay8[T uint8 | int8](src []T, o overlayArgs) {
 	}
 }
 
+// overlayWide handles 16/32-bit and float label maps, whose ids may run past
+// the table and wrap.
 func overlayWide[T uint16 | int16 | int32 | uint32 | float32](src []T, o overlayArgs) {
 	bt := o.blend
 	w, cs, rs := o.l.Width, o.l.ColStride, o.l.RowStride

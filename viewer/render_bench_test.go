@@ -97,3 +97,26 @@ func BenchmarkRenderOverlay(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRenderSliceDirect covers the types windowed by arithmetic rather
+// than a table (one 512² axial slice of a small stack).
+func BenchmarkRenderSliceDirect(b *testing.B) {
+	g := Geometry{Dims: [3]int{512, 512, 4}, Spacing: Vec3{1, 1, 1}, Direction: Identity3}
+	for _, typ := range []DataType{Float32, Int32} {
+		v, err := NewVolume(g, typ)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lut := NewWindowLUT(Window{Center: 40, Width: 400})
+		for _, p := range []Plane{Axial, Sagittal} {
+			b.Run(typ.String()+"/"+p.String(), func(b *testing.B) {
+				var dst *image.Gray
+				for b.Loop() {
+					if dst, err = RenderSlice(v, p, 1, lut, dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

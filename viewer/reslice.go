@@ -20,6 +20,7 @@ const (
 // Planes lists the planes in the order the UI shows them.
 var Planes = [3]Plane{Axial, Coronal, Sagittal}
 
+// String is the lower-case name ParsePlane accepts, so flags round-trip.
 func (p Plane) String() string {
 	switch p {
 	case Axial:
@@ -77,6 +78,8 @@ func (m AxisMap) MaxAngle() float64 {
 // Oblique reports whether the grid is tilted by more than rounding noise.
 func (m AxisMap) Oblique() bool { return min(m.Cos[0], m.Cos[1], m.Cos[2]) < ObliqueCos }
 
+// permutations lists the axis permutations, identity first so that ties go
+// to the storage order.
 var permutations = [6][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
 
 // NearestAxes matches patient axes to index axes. Taking the largest

@@ -3,7 +3,6 @@ package codec
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 )
 
 // Transfer syntax UIDs this package knows by name.
@@ -29,55 +28,55 @@ const (
 // syntaxNames lets errors name a syntax in words: a UID alone tells a user
 // nothing about which encoder produced the file or what would read it.
 var syntaxNames = map[string]string{
-	TSImplicitVRLittleEndian:   "Implicit VR Little Endian",
-	TSExplicitVRLittleEndian:   "Explicit VR Little Endian",
-	TSExplicitVRBigEndian:      "Explicit VR Big Endian",
-	TSDeflatedExplicitVRLE:     "Deflated Explicit VR Little Endian",
-	TSRLELossless:              "RLE Lossless",
-	TSJPEGBaseline8:            "JPEG Baseline (8-bit)",
-	TSJPEGExtended12:           "JPEG Extended (12-bit)",
-	TSJPEGLossless:             "JPEG Lossless (process 14)",
-	TSJPEGLosslessSV1:          "JPEG Lossless (selection value 1)",
-	TSJPEGLSLossless:           "JPEG-LS Lossless",
-	TSJPEGLSNearLossless:       "JPEG-LS Near-Lossless",
-	TSJPEG2000Lossless:         "JPEG 2000 Lossless",
-	TSJPEG2000:                 "JPEG 2000",
-	TSHTJ2KLossless:            "High-Throughput JPEG 2000 Lossless",
-	TSHTJ2KLosslessRPCL:        "High-Throughput JPEG 2000 RPCL Lossless",
-	TSHTJ2K:                    "High-Throughput JPEG 2000",
-	"1.2.840.10008.1.2.4.52":   "JPEG Extended (processes 3 and 5, retired)",
-	"1.2.840.10008.1.2.4.53":   "JPEG Spectral Selection (retired)",
-	"1.2.840.10008.1.2.4.55":   "JPEG Full Progression (retired)",
-	"1.2.840.10008.1.2.4.58":   "JPEG Lossless (process 15, retired)",
-	"1.2.840.10008.1.2.4.92":   "JPEG 2000 Part 2 Multi-component Lossless",
-	"1.2.840.10008.1.2.4.93":   "JPEG 2000 Part 2 Multi-component",
-	"1.2.840.10008.1.2.4.94":   "JPIP Referenced",
-	"1.2.840.10008.1.2.4.95":   "JPIP Referenced Deflate",
-	"1.2.840.10008.1.2.4.100":  "MPEG-2 Main Profile",
-	"1.2.840.10008.1.2.4.101":  "MPEG-2 High Profile",
-	"1.2.840.10008.1.2.4.102":  "MPEG-4 AVC/H.264",
-	"1.2.840.10008.1.2.4.103":  "MPEG-4 AVC/H.264 BD-compatible",
-	"1.2.840.10008.1.2.4.104":  "MPEG-4 AVC/H.264 for 2D video",
-	"1.2.840.10008.1.2.4.105":  "MPEG-4 AVC/H.264 for 3D video",
-	"1.2.840.10008.1.2.4.106":  "MPEG-4 AVC/H.264 Stereo",
-	"1.2.840.10008.1.2.4.107":  "HEVC/H.265 Main Profile",
-	"1.2.840.10008.1.2.4.108":  "HEVC/H.265 Main 10 Profile",
-	"1.2.840.10008.1.2.4.110":  "JPEG XL Lossless",
-	"1.2.840.10008.1.2.4.111":  "JPEG XL JPEG Recompression",
-	"1.2.840.10008.1.2.4.112":  "JPEG XL",
-	"1.2.840.10008.1.2.6.1":    "RFC 2557 MIME encapsulation",
-	"1.2.840.10008.1.2.6.2":    "XML encoding",
-	"1.2.840.10008.1.2.1.98":   "Encapsulated Uncompressed Explicit VR Little Endian",
-	"1.2.840.10008.1.2.4.54":   "JPEG Extended (processes 2 and 4, retired)",
-	"1.2.840.10008.1.2.4.59":   "JPEG Extended Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.60":   "JPEG Extended Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.61":   "JPEG Extended Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.62":   "JPEG Spectral Selection Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.63":   "JPEG Spectral Selection Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.64":   "JPEG Full Progression Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.65":   "JPEG Lossless Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.66":   "JPEG Lossless Hierarchical (retired)",
-	"1.2.840.10008.1.2.4.56":   "JPEG Full Progression (retired)",
+	TSImplicitVRLittleEndian:  "Implicit VR Little Endian",
+	TSExplicitVRLittleEndian:  "Explicit VR Little Endian",
+	TSExplicitVRBigEndian:     "Explicit VR Big Endian",
+	TSDeflatedExplicitVRLE:    "Deflated Explicit VR Little Endian",
+	TSRLELossless:             "RLE Lossless",
+	TSJPEGBaseline8:           "JPEG Baseline (8-bit)",
+	TSJPEGExtended12:          "JPEG Extended (12-bit)",
+	TSJPEGLossless:            "JPEG Lossless (process 14)",
+	TSJPEGLosslessSV1:         "JPEG Lossless (selection value 1)",
+	TSJPEGLSLossless:          "JPEG-LS Lossless",
+	TSJPEGLSNearLossless:      "JPEG-LS Near-Lossless",
+	TSJPEG2000Lossless:        "JPEG 2000 Lossless",
+	TSJPEG2000:                "JPEG 2000",
+	TSHTJ2KLossless:           "High-Throughput JPEG 2000 Lossless",
+	TSHTJ2KLosslessRPCL:       "High-Throughput JPEG 2000 RPCL Lossless",
+	TSHTJ2K:                   "High-Throughput JPEG 2000",
+	"1.2.840.10008.1.2.4.52":  "JPEG Extended (processes 3 and 5, retired)",
+	"1.2.840.10008.1.2.4.53":  "JPEG Spectral Selection (retired)",
+	"1.2.840.10008.1.2.4.55":  "JPEG Full Progression (retired)",
+	"1.2.840.10008.1.2.4.58":  "JPEG Lossless (process 15, retired)",
+	"1.2.840.10008.1.2.4.92":  "JPEG 2000 Part 2 Multi-component Lossless",
+	"1.2.840.10008.1.2.4.93":  "JPEG 2000 Part 2 Multi-component",
+	"1.2.840.10008.1.2.4.94":  "JPIP Referenced",
+	"1.2.840.10008.1.2.4.95":  "JPIP Referenced Deflate",
+	"1.2.840.10008.1.2.4.100": "MPEG-2 Main Profile",
+	"1.2.840.10008.1.2.4.101": "MPEG-2 High Profile",
+	"1.2.840.10008.1.2.4.102": "MPEG-4 AVC/H.264",
+	"1.2.840.10008.1.2.4.103": "MPEG-4 AVC/H.264 BD-compatible",
+	"1.2.840.10008.1.2.4.104": "MPEG-4 AVC/H.264 for 2D video",
+	"1.2.840.10008.1.2.4.105": "MPEG-4 AVC/H.264 for 3D video",
+	"1.2.840.10008.1.2.4.106": "MPEG-4 AVC/H.264 Stereo",
+	"1.2.840.10008.1.2.4.107": "HEVC/H.265 Main Profile",
+	"1.2.840.10008.1.2.4.108": "HEVC/H.265 Main 10 Profile",
+	"1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+	"1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+	"1.2.840.10008.1.2.4.112": "JPEG XL",
+	"1.2.840.10008.1.2.6.1":   "RFC 2557 MIME encapsulation",
+	"1.2.840.10008.1.2.6.2":   "XML encoding",
+	"1.2.840.10008.1.2.1.98":  "Encapsulated Uncompressed Explicit VR Little Endian",
+	"1.2.840.10008.1.2.4.54":  "JPEG Extended (processes 2 and 4, retired)",
+	"1.2.840.10008.1.2.4.59":  "JPEG Extended Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.60":  "JPEG Extended Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.61":  "JPEG Extended Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.62":  "JPEG Spectral Selection Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.63":  "JPEG Spectral Selection Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.64":  "JPEG Full Progression Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.65":  "JPEG Lossless Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.66":  "JPEG Lossless Hierarchical (retired)",
+	"1.2.840.10008.1.2.4.56":  "JPEG Full Progression (retired)",
 }
 
 // SyntaxName returns the transfer syntax's name in words, or the UID itself
@@ -142,7 +141,7 @@ func Decode(ts string, data []byte, f Frame) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out = nil
-			err = fmt.Errorf("codec: %s: decoder panic on malformed data: %v\n%s", name, r, debug.Stack())
+			err = fmt.Errorf("codec: %s: decoder panic on malformed data: %v", name, r)
 		}
 	}()
 	var dec func([]byte, Frame, []byte) error

@@ -42,7 +42,7 @@ func makeImage(name string, w, h, nc, ba, bs int, signed bool, seed uint64) test
 		for x := 0; x < w; x++ {
 			for c := 0; c < nc; c++ {
 				var v int64
-				switch ((x/8 + y/6 + c) % 5) {
+				switch (x/8 + y/6 + c) % 5 {
 				case 0: // smooth gradient with a little noise
 					v = lo + span*int64(x+y+c*7)/int64(w+h+21) + int64(rnd()%5) - 2
 				case 1: // checkerboard of extremes half a range apart

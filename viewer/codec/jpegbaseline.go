@@ -12,15 +12,15 @@ import (
 // jpegInfo is what the DCT JPEG wrapper needs to know before handing the
 // stream to image/jpeg.
 type jpegInfo struct {
-	sof        byte // SOFn marker of the frame
-	precision  int
-	nf         int
-	jfif       bool
-	adobe      bool
-	sofIDs     int   // offset of the SOF's first component id
-	sosIDs     []int // offsets of each SOS's first component selector
-	sosCounts  []int
-	sawFrame   bool
+	sof       byte // SOFn marker of the frame
+	precision int
+	nf        int
+	jfif      bool
+	adobe     bool
+	sofIDs    int   // offset of the SOF's first component id
+	sosIDs    []int // offsets of each SOS's first component selector
+	sosCounts []int
+	sawFrame  bool
 }
 
 // scanJPEGHeaders walks the marker segments up to the first scan's data and

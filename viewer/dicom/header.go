@@ -91,6 +91,9 @@ func readHeader(path string, pixels, phi bool) (h *header, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLengths(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	opts := []dcm.ParseOption{
 		dcm.AllowMissingMetaElementGroupLength(),
 		dcm.AllowUnknownSpecificCharacterSet(),
@@ -251,6 +254,18 @@ func (h *header) enhancedFrames(el elements, base frameGeom) error {
 		h.frames[f] = base
 		if f < len(perFrame) {
 			applyFunctionalGroups(perFrame[f], &h.frames[f], h)
+		}
+	}
+	if len(perFrame) == 0 && h.nFrames > 1 && h.mosaicN == 0 && base.hasIPP && base.hasIOP {
+		// Classic multi-frame has one position: by convention the frames
+		// step along the normal by SpacingBetweenSlices (else SliceThickness).
+		row := viewer.Vec3{base.iop[0], base.iop[1], base.iop[2]}
+		n := unit(row.Cross(viewer.Vec3{base.iop[3], base.iop[4], base.iop[5]}))
+		step := firstPositive(h.spacingBetween, h.sliceThickness, 1)
+		for f := range h.frames {
+			for a := 0; a < 3; a++ {
+				h.frames[f].ipp[a] = base.ipp[a] + n[a]*step*float64(f)
+			}
 		}
 	}
 	return nil

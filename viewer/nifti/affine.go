@@ -48,10 +48,35 @@ func (h *Header) Affine() (viewer.Mat4, string) {
 // are common in files from sloppy writers that meant a flip; the flip
 // belongs in the quaternion, so only the magnitude is kept.
 func usableSpacing(p float64) (float64, bool) {
-	if math.IsNaN(p) || math.IsInf(p, 0) || p == 0 {
+	if a := math.Abs(p); !(a >= minSpacing && a <= maxSpacing) {
 		return 1, false
 	}
 	return math.Abs(p), p > 0
+}
+
+// Plausible ranges, in millimetres. Anything outside is a damaged header,
+// and would break reslicing downstream (a spacing of 1e-150 squares to
+// zero; an origin of 1e20 leaves no precision for the voxel index).
+const (
+	minSpacing = 1e-6
+	maxSpacing = 1e6
+	maxOrigin  = 1e9
+)
+
+// checkGeometry is viewer.Geometry.Validate plus the plausibility ranges.
+func checkGeometry(g viewer.Geometry) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	for i := range 3 {
+		if s := g.Spacing[i]; s < minSpacing || s > maxSpacing {
+			return fmt.Errorf("spacing %d is %g mm", i, s)
+		}
+		if math.Abs(g.Origin[i]) > maxOrigin {
+			return fmt.Errorf("origin is %g mm from the isocentre", g.Origin[i])
+		}
+	}
+	return nil
 }
 
 // unitScale converts the header's spatial unit to millimetres.
@@ -82,7 +107,7 @@ func (h *Header) geometry() (viewer.Geometry, string, []string) {
 			}
 		}
 		g := viewer.GeometryFromAffineRAS(a, dims)
-		return g, g.Validate()
+		return g, checkGeometry(g)
 	}
 	if h.SformCode > 0 {
 		g, err := try(h.SformAffine())
@@ -106,7 +131,7 @@ func (h *Header) geometry() (viewer.Geometry, string, []string) {
 	var a viewer.Mat4
 	for i := range 3 {
 		s, ok := usableSpacing(h.Pixdim[i+1])
-		if !ok && i < len(dims) && dims[i] > 1 {
+		if !ok && dims[i] > 1 {
 			warns = append(warns, fmt.Sprintf("pixdim[%d] = %g: using %g", i+1, h.Pixdim[i+1], s))
 		}
 		a[i][i] = s
@@ -114,7 +139,9 @@ func (h *Header) geometry() (viewer.Geometry, string, []string) {
 	a[3][3] = 1
 	g, err := try(a)
 	if err != nil {
-		// Only a unit scale can make this fail; fall back to millimetres.
+		// Only the unit scale can push a usable pixdim out of range:
+		// keep the numbers as millimetres.
+		warns = append(warns, "spacing out of range in the stated units: taken as millimetres")
 		g = viewer.GeometryFromAffineRAS(a, dims)
 	}
 	return g, "pixdim", warns

@@ -27,7 +27,10 @@ func Read(path string) (*viewer.Volume, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %w", err)
 	}
-	src := source{size: st.Size(), isize: gzipTrailerSize(f, st.Size())}
+	src := source{size: -1, isize: -1}
+	if st.Mode().IsRegular() {
+		src = source{size: st.Size(), isize: gzipTrailerSize(f, st.Size())}
+	}
 	v, err := decode(f, src)
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %s: %w", path, err)
@@ -57,19 +60,25 @@ func ReadFrom(r io.Reader) (*viewer.Volume, error) {
 
 // ReadHeader reads only the header: for .nii.gz that means decompressing
 // a few hundred bytes, not the image.
-func ReadHeader(path string) (h *Header, err error) {
-	defer recoverInto(&err)
+func ReadHeader(path string) (*Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %w", err)
 	}
 	defer f.Close()
-	h, _, err = openStream(f)
+	h, err := func() (h *Header, err error) {
+		defer recoverInto(&err)
+		h, _, err = openStream(f)
+		return h, err
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %s: %w", path, err)
 	}
 	return h, nil
 }
+
+// maxDeflateRatio bounds how many bytes one compressed byte can become.
+const maxDeflateRatio = 1032
 
 // source is what is known about the input before decoding: its size in
 // bytes (compressed size for gzip; −1 if unknown) and the uncompressed size
@@ -93,7 +102,7 @@ func gzipTrailerSize(f *os.File, size int64) int64 {
 
 func recoverInto(err *error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("nifti: internal error while decoding (please report): %v", r)
+		*err = fmt.Errorf("internal error while decoding (please report): %v", r)
 	}
 }
 
@@ -115,7 +124,8 @@ func openStream(r io.Reader) (*Header, io.Reader, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("corrupt gzip stream: %w", err)
 		}
-		in = zr
+		zr.Multistream(false)
+		in = &members{z: zr, br: br}
 	}
 	hdr := make([]byte, sizeofHdr2)
 	n, err := io.ReadFull(in, hdr[:4])
@@ -123,7 +133,7 @@ func openStream(r io.Reader) (*Header, io.Reader, error) {
 		if n == 0 && err == io.EOF {
 			return nil, nil, errors.New("empty file (nothing inside the gzip stream)")
 		}
-		return nil, nil, fmt.Errorf("truncated header: got %d bytes: %w", n, readErr(err))
+		return nil, nil, headerErr(n, 0, err)
 	}
 	version, _, err := detectVersion(hdr)
 	if err != nil {
@@ -131,7 +141,7 @@ func openStream(r io.Reader) (*Header, io.Reader, error) {
 	}
 	hs := headerSize(version)
 	if n, err := io.ReadFull(in, hdr[4:hs]); err != nil {
-		return nil, nil, fmt.Errorf("truncated header: got %d of %d bytes: %w", 4+n, hs, readErr(err))
+		return nil, nil, headerErr(4+n, hs, err)
 	}
 	h, err := parseHeader(hdr[:hs])
 	if err != nil {
@@ -141,6 +151,43 @@ func openStream(r io.Reader) (*Header, io.Reader, error) {
 	return h, in, nil
 }
 
+// members reads a gzip stream member by member, so that the end of the
+// data (every member verified) is told apart from junk after it: some tools
+// pad files, and junk after a verified image should cost a warning, not the
+// image.
+type members struct {
+	z        *gzip.Reader
+	br       *bufio.Reader
+	trailing bool // bytes that are not a gzip member follow the last one
+}
+
+func (m *members) Read(p []byte) (int, error) {
+	for {
+		n, err := m.z.Read(p)
+		if err != io.EOF {
+			return n, err
+		}
+		// A member ended and its checksum matched. Another may follow.
+		next, _ := m.br.Peek(2)
+		if len(next) == 0 {
+			return n, io.EOF
+		}
+		if len(next) < 2 || next[0] != 0x1f || next[1] != 0x8b {
+			m.trailing = true
+			return n, io.EOF
+		}
+		if err := m.z.Reset(m.br); err != nil {
+			return n, err
+		}
+		m.z.Multistream(false)
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+var errChecksum = errors.New("corrupt gzip data: checksum mismatch, the file is damaged")
+
 // readErr turns the end-of-stream errors into plain words and keeps the
 // gzip ones, which say more.
 func readErr(err error) error {
@@ -148,6 +195,18 @@ func readErr(err error) error {
 		return errors.New("unexpected end of data")
 	}
 	return err
+}
+
+// headerErr describes a failure to read the header: running out of data is
+// truncation, anything else from a gzip stream is corruption.
+func headerErr(got, want int, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if want == 0 {
+			return fmt.Errorf("truncated header: got %d bytes", got)
+		}
+		return fmt.Errorf("truncated header: got %d of %d bytes", got, want)
+	}
+	return fmt.Errorf("corrupt data in the header: %w", err)
 }
 
 func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
@@ -189,14 +248,23 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 			return nil, fmt.Errorf("truncated: expected %d bytes of voxels, got %d", need, avail)
 		}
 		hint = need
-	case h.Compressed && src.isize >= 0:
+	case h.Compressed && src.isize >= 0 && src.size >= 0:
+		// Trust the trailer only as far as deflate can expand: at most
+		// 1032:1, so a forged trailer on a small file buys little.
 		total := off + need*h.NumVolumes()
-		if h.NumVolumes() < math.MaxInt64/max(need, 1) && uint32(total) == uint32(src.isize) {
+		if h.NumVolumes() < math.MaxInt64/max(need, 1) && uint32(total) == uint32(src.isize) &&
+			need/maxDeflateRatio < src.size {
 			hint = need
 		}
 	}
 	raw, got, err := readGrowing(in, int(need), int(min(hint, need)))
 	if err != nil {
+		if errors.Is(err, gzip.ErrChecksum) {
+			return nil, errChecksum
+		}
+		if h.Compressed {
+			return nil, fmt.Errorf("corrupt gzip data after %d of %d bytes of voxels: %w", got, need, err)
+		}
 		return nil, fmt.Errorf("reading voxels: %w (after %d of %d bytes)", err, got, need)
 	}
 	if int64(got) < need {
@@ -209,9 +277,13 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 		// reading on to it costs nothing for a 3D file and catches
 		// corruption that would otherwise show up as silent garbage.
 		switch _, err := io.CopyN(io.Discard, in, 1<<20); {
-		case err == nil, err == io.EOF:
+		case err == nil:
+		case err == io.EOF:
+			if m, ok := in.(*members); ok && m.trailing {
+				v.Warnf("data after the end of the gzip stream was ignored")
+			}
 		case errors.Is(err, gzip.ErrChecksum):
-			return nil, errors.New("corrupt gzip data: checksum mismatch")
+			return nil, errChecksum
 		case err == io.ErrUnexpectedEOF:
 			v.Warnf("the gzip stream ends without its trailer: voxel data could not be verified")
 		default:
@@ -254,9 +326,6 @@ func readGrowing(r io.Reader, need, hint int) ([]byte, int, error) {
 			break
 		}
 		if err != nil {
-			if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
-				return nil, n, fmt.Errorf("corrupt gzip data: %w", err)
-			}
 			return nil, n, err
 		}
 		if m == 0 {

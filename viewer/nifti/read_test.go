@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -100,7 +101,7 @@ func TestDatatypeMatrix(t *testing.T) {
 }
 
 // TestNibabelFixtures reads small files written by nibabel 5.0 (see
-// testdata/README), which pin the NIfTI-2 layout and big-endian handling to
+// testdata/README.md), which pin the NIfTI-2 layout and big-endian handling to
 // an independent implementation. Voxel (i,j,k) holds i + 10j + 100k − 50
 // before any transformation.
 func TestNibabelFixtures(t *testing.T) {
@@ -405,5 +406,40 @@ func TestHeaderStrings(t *testing.T) {
 	}
 	if !strings.Contains(DTRGB24.String(), "RGB") || Datatype(999).String() != "unknown datatype 999" {
 		t.Fatal(DTRGB24.String())
+	}
+}
+
+func TestGzipTrailingData(t *testing.T) {
+	f := newFixture(DTInt16, 2, 2, 2, []float64{1, 2, 3, 4, 5, 6, 7, 8})
+	f.gz = true
+	b := append(f.bytes(t), 0, 0, 0, 0, 'j', 'u', 'n', 'k')
+	v, err := ReadFrom(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Data.At(7) != 8 || !hasWarning(v, "after the end of the gzip stream") {
+		t.Fatalf("warnings %q", v.Warnings)
+	}
+	// Two concatenated members (as pigz or a split writer can produce)
+	// are one stream.
+	raw := newFixture(DTInt16, 2, 2, 2, []float64{1, 2, 3, 4, 5, 6, 7, 8}).bytes(t)
+	two := append(gzipBytes(t, raw[:300]), gzipBytes(t, raw[300:])...)
+	v, err = ReadFrom(bytes.NewReader(two))
+	if err != nil || v.Data.At(7) != 8 || len(v.Warnings) > 0 {
+		t.Fatalf("multi-member: %v %q", err, v.Warnings)
+	}
+}
+
+func TestReadFromFile(t *testing.T) {
+	f := newFixture(DTInt16, 2, 2, 2, []float64{1, 2, 3, 4, 5, 6, 7, 8})
+	p := writeTemp(t, "x.nii", f.bytes(t))
+	fh, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	v, err := ReadFrom(fh)
+	if err != nil || v.Data.At(7) != 8 {
+		t.Fatalf("%v", err)
 	}
 }

@@ -1,0 +1,194 @@
+package dicom
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// checkLengths walks the element stream of a whole file and rejects any
+// value length that runs past the end of its container, before the parser
+// sees the file. suyashkumar/dicom allocates a value's buffer from its
+// declared length before reading it, so one flipped byte in a length field
+// costs up to 4 GiB per element; a truncated file is also caught here, with
+// a clear message, instead of deep inside the parser.
+func checkLengths(b []byte) error {
+	if len(b) < 132 || string(b[128:132]) != "DICM" {
+		return errNotDICOM
+	}
+	w := lengthWalker{bo: binary.LittleEndian, explicit: true}
+	// The file meta group is always explicit little endian.
+	pos := 132
+	ts := tsImplicitLE
+	for pos+8 <= len(b) && binary.LittleEndian.Uint16(b[pos:]) == 0x0002 {
+		next, val, err := w.element(b, pos, len(b), 0)
+		if err != nil {
+			return err
+		}
+		if binary.LittleEndian.Uint16(b[pos+2:]) == 0x0010 {
+			ts = string(bytes.TrimRight(val, "\x00 "))
+		}
+		pos = next
+	}
+	body := b[pos:]
+	switch ts {
+	case tsImplicitLE:
+		w.explicit = false
+	case tsExplicitBE:
+		w.bo = binary.BigEndian
+	case tsDeflated:
+		inflated, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(body)), maxInflated+1))
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("deflated data set: %w", err)
+		}
+		if len(inflated) > maxInflated {
+			return fmt.Errorf("deflated data set inflates beyond %d MiB", maxInflated>>20)
+		}
+		body = inflated
+	}
+	_, err := w.walk(body, 0, len(body), 0, false)
+	return err
+}
+
+const (
+	maxInflated = 1 << 30
+	maxDepth    = 32
+	undefined   = 0xffffffff
+)
+
+type lengthWalker struct {
+	bo       binary.ByteOrder
+	explicit bool
+}
+
+// errTruncated says what ran past the end, in terms a user can act on.
+func errTruncated(group, elem uint16, length, left int) error {
+	return fmt.Errorf("element (%04X,%04X) declares %d bytes but only %d remain: truncated or corrupt file", group, elem, length, left)
+}
+
+// walk checks the elements in b[pos:end]. In an undefined-length container
+// it returns after the matching delimiter.
+func (w lengthWalker) walk(b []byte, pos, end, depth int, inUndefined bool) (int, error) {
+	if depth > maxDepth {
+		return 0, fmt.Errorf("sequences nested more than %d deep", maxDepth)
+	}
+	for pos+8 <= end {
+		g, e := w.bo.Uint16(b[pos:]), w.bo.Uint16(b[pos+2:])
+		if g == 0xfffe && (e == 0xe00d || e == 0xe0dd) {
+			if inUndefined {
+				return pos + 8, nil
+			}
+			pos += 8
+			continue
+		}
+		next, _, err := w.element(b, pos, end, depth)
+		if err != nil {
+			return 0, err
+		}
+		pos = next
+	}
+	// Trailing bytes shorter than an element header are padding to the parser.
+	return end, nil
+}
+
+// element checks one element starting at pos and returns where the next one
+// starts and its value (for defined lengths).
+func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error) {
+	g, e := w.bo.Uint16(b[pos:]), w.bo.Uint16(b[pos+2:])
+	var vr string
+	var length uint32
+	hdr := 8
+	switch {
+	case g == 0xfffe: // item: no VR in any syntax
+		length = w.bo.Uint32(b[pos+4:])
+	case w.explicit:
+		vr = string(b[pos+4 : pos+6])
+		switch vr {
+		case "OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV":
+			if pos+12 > end {
+				return 0, nil, errTruncated(g, e, 12, end-pos)
+			}
+			length, hdr = w.bo.Uint32(b[pos+8:]), 12
+		default:
+			length = uint32(w.bo.Uint16(b[pos+6:]))
+		}
+	default:
+		length = w.bo.Uint32(b[pos+4:])
+	}
+	start := pos + hdr
+	if length == undefined {
+		isPixels := g == 0x7fe0 && e == 0x0010
+		if g == 0xfffe {
+			next, err := w.walk(b, start, end, depth+1, true)
+			return next, nil, err
+		}
+		if isPixels {
+			return w.fragments(b, start, end)
+		}
+		next, err := w.items(b, start, end, depth+1)
+		return next, nil, err
+	}
+	if int64(length) > int64(end-start) {
+		return 0, nil, errTruncated(g, e, int(length), end-start)
+	}
+	stop := start + int(length)
+	val := b[start:stop]
+	// Sequences of defined length hold items whose lengths the parser also
+	// trusts. In implicit syntax the VR is unknown, so recognise them by
+	// their first item tag.
+	if g == 0xfffe || vr == "SQ" || (!w.explicit && length >= 8 && w.bo.Uint16(val) == 0xfffe && w.bo.Uint16(val[2:]) == 0xe000) {
+		if g == 0xfffe {
+			if _, err := w.walk(b, start, stop, depth+1, false); err != nil {
+				return 0, nil, err
+			}
+		} else if _, err := w.items(b, start, stop, depth+1); err != nil {
+			return 0, nil, err
+		}
+	}
+	return stop, val, nil
+}
+
+// items checks the items of a sequence until its delimiter or end.
+func (w lengthWalker) items(b []byte, pos, end, depth int) (int, error) {
+	if depth > maxDepth {
+		return 0, fmt.Errorf("sequences nested more than %d deep", maxDepth)
+	}
+	for pos+8 <= end {
+		g, e := w.bo.Uint16(b[pos:]), w.bo.Uint16(b[pos+2:])
+		if g != 0xfffe {
+			return 0, fmt.Errorf("sequence item expected at byte %d, found (%04X,%04X)", pos, g, e)
+		}
+		if e == 0xe0dd {
+			return pos + 8, nil
+		}
+		next, _, err := w.element(b, pos, end, depth)
+		if err != nil {
+			return 0, err
+		}
+		pos = next
+	}
+	return end, nil
+}
+
+// fragments checks encapsulated pixel data items, whose contents are
+// compressed bytes, not data sets.
+func (w lengthWalker) fragments(b []byte, pos, end int) (int, []byte, error) {
+	for pos+8 <= end {
+		g, e := w.bo.Uint16(b[pos:]), w.bo.Uint16(b[pos+2:])
+		length := w.bo.Uint32(b[pos+4:])
+		if g != 0xfffe {
+			return 0, nil, fmt.Errorf("pixel data fragment expected at byte %d, found (%04X,%04X)", pos, g, e)
+		}
+		if e == 0xe0dd {
+			return pos + 8, nil, nil
+		}
+		if int64(length) > int64(end-pos-8) {
+			return 0, nil, errTruncated(g, e, int(length), end-pos-8)
+		}
+		pos += 8 + int(length)
+	}
+	return 0, nil, errors.New("pixel data ends without its sequence delimiter: truncated file")
+}
