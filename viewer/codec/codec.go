@@ -115,8 +115,10 @@ func Supported(ts string) bool {
 		return true
 	case TSJPEGLSLossless, TSJPEGLSNearLossless:
 		return haveJPEGLS
-	case TSJPEG2000Lossless, TSJPEG2000, TSHTJ2KLossless, TSHTJ2KLosslessRPCL, TSHTJ2K:
+	case TSJPEG2000Lossless, TSJPEG2000:
 		return haveJ2K
+	case TSHTJ2KLossless, TSHTJ2KLosslessRPCL, TSHTJ2K:
+		return haveHTJ2K
 	}
 	return false
 }

@@ -43,15 +43,18 @@
 //
 // JPEG 2000 (1.2.840.10008.1.2.4.90 and .91) and High-Throughput JPEG 2000
 // (.201, .202, .203) wrap OpenJPEG 2.5 through cgo (Debian
-// libopenjp2-7-dev), which decodes both. Raw codestreams and the JP2 box
-// format are accepted. The decoder runs in strict mode so a truncated
+// libopenjp2-7-dev). Raw codestreams and the JP2 box format are accepted.
+// HT code-blocks are decoded only with OpenJPEG 2.5.1 or later: 2.5.0, the
+// version in Debian bookworm, is built with assertions and aborts the whole
+// process on some damaged HT data, so with it every codestream is scanned
+// first and HT ones, whatever syntax they are labelled with, return
+// ErrUnsupported. The decoder runs in strict mode so a truncated
 // codestream is an error rather than a quietly blurred image, and it is
 // single-threaded unless OPJ_NUM_THREADS says otherwise, because callers
 // decode many frames in parallel already. Components that the codestream
 // calls unsigned in a frame the header calls signed are reinterpreted as
-// two's complement, a known encoder slip. Known issue: signed HTJ2K written
-// by OpenJPH 0.9 decodes to different values in OpenJPEG 2.5.0 (OpenJPEG's
-// own tools agree with this package), so signed HTJ2K is unverified.
+// two's complement, a known encoder slip. Signed HTJ2K is unverified:
+// OpenJPH 0.9 output decodes to different values in OpenJPEG 2.5.0.
 //
 // Builds without cgo still decode RLE, JPEG Lossless and JPEG Baseline;
 // JPEG-LS and JPEG 2000 then return ErrUnsupported with a message saying a

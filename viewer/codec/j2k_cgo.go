@@ -134,10 +134,39 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
 const haveJ2K = true
+
+// OpenJPEG before 2.5.1 asserts (aborting the whole process, which no
+// recover can catch) on some damaged HT code-blocks (upstream issue 1500,
+// fixed by pull request 1436), and 2.5.0 also decodes signed HT data wrongly
+// (see the known issue in the fixtures). Debian bookworm ships 2.5.0 with
+// assertions on, so HT decoding is enabled only from 2.5.1.
+var (
+	openJPEGVersion = C.GoString(C.opj_version())
+	haveHTJ2K       = versionAtLeast(openJPEGVersion, 2, 5, 1)
+)
+
+func versionAtLeast(v string, want ...int) bool {
+	parts := strings.Split(v, ".")
+	for i, w := range want {
+		if i >= len(parts) {
+			return false
+		}
+		n, err := strconv.Atoi(strings.TrimFunc(parts[i], func(r rune) bool { return r < '0' || r > '9' }))
+		if err != nil {
+			return false
+		}
+		if n != w {
+			return n > w
+		}
+	}
+	return true
+}
 
 var (
 	j2kMagic = []byte{0xFF, 0x4F, 0xFF, 0x51}
@@ -155,6 +184,19 @@ func decodeJ2K(data []byte, f Frame, out []byte) error {
 		jp2 = 1
 	default:
 		return errors.New("neither a JPEG 2000 codestream (FF4F FF51) nor a JP2 file")
+	}
+	cs, err := j2kCodestream(data, jp2 == 1)
+	if err != nil {
+		return err
+	}
+	if !haveHTJ2K {
+		ht, err := j2kUsesHT(cs)
+		if err != nil {
+			return err
+		}
+		if ht {
+			return fmt.Errorf("High-Throughput JPEG 2000 code-blocks need OpenJPEG 2.5.1 or later; this build links %s, which can abort on damaged HT data: %w", openJPEGVersion, ErrUnsupported)
+		}
 	}
 	var r C.dl_j2k_result
 	img := C.dl_j2k_decode(unsafe.Pointer(unsafe.SliceData(data)), C.size_t(len(data)), C.int(jp2),

@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -184,7 +185,7 @@ func TestJ2KErrors(t *testing.T) {
 		{"precision", stream, func(f *Frame) { f.BitsAllocated, f.BitsStored = 8, 8 }, "precision 12 outside 1..BitsAllocated (8)"},
 		{"truncated", stream[:len(stream)*2/3], func(*Frame) {}, "OpenJPEG"},
 		{"magic", []byte("not a codestream at all"), func(*Frame) {}, "neither a JPEG 2000 codestream"},
-		{"header only", stream[:40], func(*Frame) {}, "OpenJPEG"},
+		{"header only", stream[:40], func(*Frame) {}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := im.f
@@ -195,4 +196,41 @@ func TestJ2KErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestVersionAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{"2.5.0": false, "2.5.1": true, "2.5.3": true, "2.6.0": true, "3.0": true, "2.4.9": false, "2": false, "x": false} {
+		if got := versionAtLeast(v, 2, 5, 1); got != want {
+			t.Errorf("versionAtLeast(%q) = %v", v, got)
+		}
+	}
+}
+
+// TestHTJ2KGate: on an OpenJPEG whose HT decoder can abort the process,
+// HT code-blocks must be refused whatever syntax the header claims, and
+// plain JPEG 2000 must still pass the gate.
+func TestHTJ2KGate(t *testing.T) {
+	for _, fx := range loadFixtures(t) {
+		isHT := strings.HasPrefix(fx.Name, "htj2k_")
+		isJ2K := strings.HasPrefix(fx.Name, "j2k_") || strings.HasPrefix(fx.Name, "jp2_")
+		if !isHT && !isJ2K {
+			continue
+		}
+		data := readFixture(t, fx.Data)
+		cs, err := j2kCodestream(data, strings.HasPrefix(fx.Name, "jp2_"))
+		if err != nil {
+			t.Fatalf("%s: %v", fx.Name, err)
+		}
+		ht, err := j2kUsesHT(cs)
+		if err != nil || ht != isHT {
+			t.Fatalf("%s: j2kUsesHT = %v, %v", fx.Name, ht, err)
+		}
+		if isHT && !haveHTJ2K {
+			_, err := Decode(TSJPEG2000Lossless, data, fx.Frame)
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "OpenJPEG 2.5.1") {
+				t.Fatalf("%s labelled as JPEG 2000: %v", fx.Name, err)
+			}
+		}
+	}
+	t.Logf("OpenJPEG %s, HT decoding enabled: %v", openJPEGVersion, haveHTJ2K)
 }

@@ -211,10 +211,13 @@ func TestSupported(t *testing.T) {
 			t.Errorf("%q supported", ts)
 		}
 	}
-	for _, ts := range []string{TSJPEGLSLossless, TSJPEG2000Lossless, TSHTJ2K} {
+	for _, ts := range []string{TSJPEGLSLossless, TSJPEG2000Lossless} {
 		if Supported(ts) != cgoEnabled {
 			t.Errorf("Supported(%s) = %v in a build with cgo %v", SyntaxName(ts), Supported(ts), cgoEnabled)
 		}
+	}
+	if Supported(TSHTJ2K) != haveHTJ2K {
+		t.Errorf("Supported(HTJ2K) = %v, want %v", Supported(TSHTJ2K), haveHTJ2K)
 	}
 }
 

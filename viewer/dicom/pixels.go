@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"delineate/viewer"
 	"delineate/viewer/codec"
@@ -53,7 +54,10 @@ func (h *header) decodeFrame(f int) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no pixel data", h.path)
 	}
 	if h.spp == 3 {
-		b = toGrey(b, h)
+		// Codecs hand back RGB whatever the photometric interpretation;
+		// only native YBR data still needs its Y channel picked.
+		ybr := h.native != nil && strings.HasPrefix(h.photometric, "YBR")
+		b = toGrey(b, h, ybr)
 	}
 	return b, nil
 }
@@ -111,11 +115,10 @@ func interleave(b []byte, npix, size int) []byte {
 
 // toGrey reduces colour to one sample: Y for YBR data, Rec. 601 luma for
 // RGB. Annotation works on one channel; colour DICOM in CT/MR is rare.
-func toGrey(b []byte, h *header) []byte {
+func toGrey(b []byte, h *header, ybr bool) []byte {
 	npix := h.rows * h.cols
 	size := h.bitsAllocated / 8
 	out := make([]byte, npix*size)
-	ybr := len(h.photometric) >= 3 && h.photometric[:3] == "YBR"
 	for p := 0; p < npix; p++ {
 		var r, g, bl float64
 		if size == 1 {

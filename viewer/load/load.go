@@ -18,8 +18,8 @@ import (
 
 // Options control opening and loading.
 type Options struct {
-	PHI      bool                   // read patient identity (DICOM) for display
-	Workers  int                    // parallel decoders; 0 = all CPUs
+	PHI      bool                  // read patient identity (DICOM) for display
+	Workers  int                   // parallel decoders; 0 = all CPUs
 	Progress func(done, total int) // called from worker goroutines
 }
 
