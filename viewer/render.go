@@ -155,12 +155,11 @@ func sliceDirect[T int32 | uint32 | float32](src []T, l SliceLayout, base int, w
 		return
 	}
 	lo, wd := win.Center-win.Width/2, win.Width
-	k := 255 / wd
 	for y := 0; y < l.Height; y++ {
 		out := pix[y*stride : y*stride+w]
 		off := base + y*rs
 		for x := range out {
-			out[x] = fastGrey(float64(src[off]), lo, wd, k)
+			out[x] = greyAt(float64(src[off]), lo, wd)
 			off += cs
 		}
 	}

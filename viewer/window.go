@@ -53,31 +53,6 @@ func greyAt(v, lo, w float64) uint8 {
 	return roundHalfUp(t * 255)
 }
 
-// fastGrey computes greyAt with a multiplication by k = 255/w instead of a
-// division, which is several times cheaper per pixel. The product can differ
-// from the formula's by a few ulps, which only matters when the result lies
-// on a rounding boundary (x.5); there it defers to greyAt, so the result is
-// still exactly the formula's. Near the clamp limits both round to 0 or 255
-// alike, so only the .5 case needs the check.
-func fastGrey(v, lo, w, k float64) uint8 {
-	y := (v - lo) * k
-	if !(y > 0) { // also catches NaN
-		return 0
-	}
-	if y >= 255 {
-		return 255
-	}
-	n := int(y)
-	f := y - float64(n)
-	if f-0.5 < 1e-9 && 0.5-f < 1e-9 {
-		return greyAt(v, lo, w)
-	}
-	if f >= 0.5 {
-		n++
-	}
-	return uint8(n)
-}
-
 // roundHalfUp rounds x in [0, 255] to the nearest integer, halves up.
 // math.Round would do, but it is not an intrinsic and this sits in the
 // per-pixel loop; x − trunc(x) is exact in floating point, so the result is
@@ -470,8 +445,7 @@ func applyDirect[T int32 | uint32 | float32](s []T, dst []uint8, w Window) {
 		return
 	}
 	lo, wd := w.Center-w.Width/2, w.Width
-	k := 255 / wd
 	for i, x := range s {
-		dst[i] = fastGrey(float64(x), lo, wd, k)
+		dst[i] = greyAt(float64(x), lo, wd)
 	}
 }

@@ -44,6 +44,14 @@ func ReadFrom(r io.Reader) (*viewer.Volume, error) {
 	switch r := r.(type) {
 	case interface{ Len() int }:
 		src.size = int64(r.Len())
+		// An unread bytes.Reader or strings.Reader can show its gzip
+		// trailer, as a file can.
+		if ra, ok := r.(interface {
+			io.ReaderAt
+			Size() int64
+		}); ok && ra.Size() == src.size {
+			src.isize = gzipTrailerSize(ra, src.size)
+		}
 	case *os.File:
 		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
 			if pos, err := r.Seek(0, io.SeekCurrent); err == nil {
@@ -89,7 +97,7 @@ type source struct {
 
 // gzipTrailerSize returns the ISIZE field of a gzip file (the last four
 // bytes: uncompressed length mod 2³²), or −1.
-func gzipTrailerSize(f *os.File, size int64) int64 {
+func gzipTrailerSize(f io.ReaderAt, size int64) int64 {
 	if size < 18 {
 		return -1
 	}

@@ -47,37 +47,35 @@ func TestDatatypeMatrix(t *testing.T) {
 						f.order, f.version, f.gz = order, version, gz
 						f.srow = srow
 						b := f.bytes(t)
-						for _, r := range []func() *bytes.Reader{func() *bytes.Reader { return bytes.NewReader(b) }} {
-							for _, sized := range []bool{true, false} {
-								var v *viewer.Volume
-								var err error
-								if sized {
-									v, err = ReadFrom(r())
-								} else {
-									v, err = ReadFrom(noLen{r()})
+						for _, sized := range []bool{true, false} {
+							var v *viewer.Volume
+							var err error
+							if sized {
+								v, err = ReadFrom(bytes.NewReader(b))
+							} else {
+								v, err = ReadFrom(noLen{bytes.NewReader(b)})
+							}
+							if err != nil {
+								t.Fatal(err)
+							}
+							if v.Data.Type() != tc.want {
+								t.Fatalf("type %v, want %v", v.Data.Type(), tc.want)
+							}
+							if v.Dims != [3]int{3, 2, 1} {
+								t.Fatalf("dims %v", v.Dims)
+							}
+							for i, x := range tc.values {
+								want := x
+								if tc.want == viewer.Float32 {
+									want = float64(float32(x))
 								}
-								if err != nil {
-									t.Fatal(err)
+								if got := v.Data.At(i); got != want {
+									t.Fatalf("voxel %d = %g, want %g", i, got, want)
 								}
-								if v.Data.Type() != tc.want {
-									t.Fatalf("type %v, want %v", v.Data.Type(), tc.want)
-								}
-								if v.Dims != [3]int{3, 2, 1} {
-									t.Fatalf("dims %v", v.Dims)
-								}
-								for i, x := range tc.values {
-									want := x
-									if tc.want == viewer.Float32 {
-										want = float64(float32(x))
-									}
-									if got := v.Data.At(i); got != want {
-										t.Fatalf("voxel %d = %g, want %g", i, got, want)
-									}
-								}
-								assertAffine(t, v.AffineRAS(), viewer.Mat4{srow[0], srow[1], srow[2], {0, 0, 0, 1}}, 1e-6)
-								if v.Description != "fixture" {
-									t.Fatalf("description %q", v.Description)
-								}
+							}
+							assertAffine(t, v.AffineRAS(), viewer.Mat4{srow[0], srow[1], srow[2], {0, 0, 0, 1}}, 1e-6)
+							if v.Description != "fixture" {
+								t.Fatalf("description %q", v.Description)
 							}
 						}
 						// The path reader, which sizes its buffer from the
@@ -242,7 +240,10 @@ func TestGeometrySelection(t *testing.T) {
 			viewer.Mat4{{0, -3, 0, 1}, {2, 0, 0, 2}, {0, 0, 4, 3}, {0, 0, 0, 1}}, "sform is unusable"},
 		{"NaN sform falls back to qform", func(f *fixture) { f.srow[1][1] = math.NaN() },
 			viewer.Mat4{{0, -3, 0, 1}, {2, 0, 0, 2}, {0, 0, 4, 3}, {0, 0, 0, 1}}, "sform is unusable"},
-		{"metres converted to mm", func(f *fixture) { f.units = unitsMeter; f.srow = [3][4]float64{{0.002, 0, 0, 0.125}, {0, 0.003, 0, 0}, {0, 0, 0.004, 0}} },
+		{"metres converted to mm", func(f *fixture) {
+			f.units = unitsMeter
+			f.srow = [3][4]float64{{0.002, 0, 0, 0.125}, {0, 0.003, 0, 0}, {0, 0, 0.004, 0}}
+		},
 			viewer.Mat4{{2, 0, 0, 125}, {0, 3, 0, 0}, {0, 0, 4, 0}, {0, 0, 0, 1}}, "metres"},
 	}
 	for _, tc := range cases {
