@@ -6,14 +6,13 @@
 // consistently, so FSL, ITK-SNAP, 3D Slicer and nibabel all place it where
 // Delineate did.
 //
-// The I/O is written here rather than taken from a library. The Go NIfTI
-// packages we looked at are small single-author projects, mostly NIfTI-1
-// only, several read-only, and none guards against a hostile header: they
-// allocate whatever the dimensions claim and decode voxel by voxel. The
-// format itself is a fixed-layout header followed by raw voxels, so owning
-// the code costs little, and it lets us decide the points that matter to a
-// clinical viewer: which of sform and qform wins, how the rescaled values
-// are typed, and what is refused.
+// The I/O is written here rather than taken from a library: the pure-Go
+// NIfTI packages we found are small, single-author and little maintained,
+// and none we saw both reads and writes NIfTI-1 and NIfTI-2. The format is
+// a fixed-layout header followed by raw voxels, so owning the code costs
+// little, and it lets us decide the points that matter to a clinical
+// viewer: which of sform and qform wins, how rescaled values are typed, and
+// what a damaged or hostile file is refused with.
 //
 // Reading treats the header as untrusted. Dimensions, datatype and offset
 // are validated before anything is allocated; a volume over 2³¹ voxels or
