@@ -6,6 +6,10 @@ set -euo pipefail
 
 # cgo codecs: OpenJPEG (JPEG 2000, HTJ2K) and CharLS (JPEG-LS).
 BUILD_PKGS="gcc libc6-dev pkg-config libopenjp2-7-dev libcharls-dev"
+# Fyne (GLFW/OpenGL) and the native file dialogs (GTK).
+BUILD_PKGS="$BUILD_PKGS libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev"
+# The GUI smoke test runs the real window under Xvfb and captures it.
+BUILD_PKGS="$BUILD_PKGS xvfb xauth imagemagick xdotool"
 # Benchmarks compare with dcm2niix and generate a large series with pydicom.
 BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz"
 

@@ -1,5 +1,5 @@
 // Command delineate is the Delineate application: with no arguments (or a
-// study path) it will open the workstation window; with a subcommand it does
+// study path) it opens the workstation window; with a subcommand it does
 // the same jobs from the command line, printing JSON where the job produces
 // data, so that scripts and tests drive exactly the code the GUI uses.
 package main
@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 )
 
 // command is one CLI subcommand.
@@ -34,11 +35,11 @@ func main() {
 // run dispatches and maps errors to a message on stderr and exit status 1
 // (2 for usage errors).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		return runGUI("")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
 	}
 	for _, c := range commands {
@@ -56,13 +57,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "delineate: unknown command %q\n", args[0])
+	if len(args) == 1 && !strings.HasPrefix(args[0], "-") {
+		if _, err := os.Stat(args[0]); err == nil {
+			return runGUI(args[0]) // `delineate PATH` opens the study in the window
+		}
+	}
+	fmt.Fprintf(stderr, "delineate: unknown command or missing file %q\n", args[0])
 	usage(stderr)
 	return 2
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: delineate COMMAND [ARGS]")
+	fmt.Fprintln(w, "usage: delineate [PATH]          open the workstation window (the demo phantom without PATH)")
+	fmt.Fprintln(w, "       delineate COMMAND [ARGS]")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n           %s\n", c.name, c.help, c.usage)
 	}

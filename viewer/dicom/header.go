@@ -108,7 +108,7 @@ func readHeader(path string, pixels, phi bool) (h *header, err error) {
 	if err != nil && len(ds.Elements) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	h, herr := headerFrom(path, &ds, phi)
+	h, herr := headerFrom(path, &ds, phi, int64(len(data)))
 	if herr != nil {
 		return nil, herr
 	}
@@ -137,7 +137,7 @@ func readDICOMBytes(path string) ([]byte, error) {
 }
 
 // headerFrom extracts the fields we use from a parsed data set.
-func headerFrom(path string, ds *dcm.Dataset, phi bool) (*header, error) {
+func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header, error) {
 	el := elements(ds.Elements)
 	h := &header{
 		path:         path,
@@ -186,8 +186,15 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool) (*header, error) {
 	}
 	// Frames and pixels must stay within what a file can hold: guards an
 	// absurd NumberOfFrames before anything is allocated from it.
-	if int64(h.nFrames)*int64(h.rows)*int64(h.cols) > 1<<32 {
-		return nil, fmt.Errorf("%s: %d frames of %d×%d is not a plausible image", path, h.nFrames, h.cols, h.rows)
+	// Every frame needs at least an 8-byte fragment item, and uncompressed
+	// ones their full size, so the file size bounds NumberOfFrames before
+	// per-frame state is allocated from it.
+	minFrame := int64(8)
+	if !isEncapsulatedSyntax(h.ts) {
+		minFrame = max(minFrame, int64(h.frameLen()))
+	}
+	if int64(h.nFrames)*minFrame > fileSize || int64(h.nFrames)*int64(h.rows)*int64(h.cols) > 1<<32 {
+		return nil, fmt.Errorf("%s: %d frames of %d×%d do not fit in a %d-byte file", path, h.nFrames, h.cols, h.rows, fileSize)
 	}
 	if ps := el.floats(tag.PixelSpacing); len(ps) >= 2 && ps[0] > 0 && ps[1] > 0 {
 		h.pixelSpacing, h.hasSpacing = [2]float64{ps[0], ps[1]}, true
@@ -217,6 +224,9 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool) (*header, error) {
 
 	if containsFold(h.imageType, "MOSAIC") {
 		h.mosaicN = el.mosaicCount(ds)
+		if g := int(math.Ceil(math.Sqrt(float64(h.mosaicN)))); h.mosaicN > 1 && (g > h.rows || g > h.cols || h.mosaicN*h.nFrames > 1<<16) {
+			return nil, fmt.Errorf("%s: a mosaic of %d images does not fit %d×%d pixels", path, h.mosaicN, h.cols, h.rows)
+		}
 	}
 	if err := h.enhancedFrames(el, base); err != nil {
 		return nil, err
@@ -471,4 +481,14 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isEncapsulatedSyntax reports whether pixel data of this transfer syntax is
+// stored as compressed fragments.
+func isEncapsulatedSyntax(ts string) bool {
+	switch ts {
+	case tsImplicitLE, tsExplicitLE, tsExplicitBE, tsDeflated:
+		return false
+	}
+	return true
 }

@@ -1,0 +1,40 @@
+//go:build cgo
+
+package ui
+
+import (
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	sqdialog "github.com/sqweek/dialog"
+)
+
+// Native dialogs (GTK on Linux) look and behave like the rest of the
+// desktop. They block their goroutine, never the window's.
+
+func (ws *Workstation) chooseFile() {
+	go func() {
+		p, err := sqdialog.File().Title("Open image (DICOM or NIfTI)").Load()
+		if err == nil {
+			fyne.Do(func() { ws.OpenPath(p) })
+		}
+	}()
+}
+
+func (ws *Workstation) chooseFolder() {
+	go func() {
+		p, err := sqdialog.Directory().Title("Open DICOM folder").Browse()
+		if err == nil {
+			fyne.Do(func() { ws.OpenPath(p) })
+		}
+	}()
+}
+
+func (ws *Workstation) chooseLabels() {
+	go func() {
+		p, err := sqdialog.File().Title("Open label map").Filter("NIfTI", "nii", "gz").Load()
+		if err == nil {
+			fyne.Do(func() { ws.openLabels(filepath.Clean(p)) })
+		}
+	}()
+}

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"delineate/viewer"
+)
+
+// mainMenu builds the menus; every frequent item also has a key.
+func (ws *Workstation) mainMenu() *fyne.MainMenu {
+	openFile := fyne.NewMenuItem("Open File…", ws.chooseFile)
+	openFile.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}
+	openDir := fyne.NewMenuItem("Open Folder…", ws.chooseFolder)
+	openDir.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	openLabels := fyne.NewMenuItem("Open Labels…", ws.chooseLabels)
+	openLabels.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}
+	recent := fyne.NewMenuItem("Open Recent", nil)
+	for _, p := range ws.recent() {
+		recent.ChildMenu = appendItem(recent.ChildMenu, fyne.NewMenuItem(p, func() { ws.OpenPath(p) }))
+	}
+	if recent.ChildMenu == nil {
+		recent.Disabled = true
+	}
+	demo := fyne.NewMenuItem("Demo Phantom", ws.ShowDemo)
+	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, fyne.NewMenuItemSeparator(), demo)
+
+	item := func(label string, key fyne.KeyName, fn func()) *fyne.MenuItem {
+		it := fyne.NewMenuItem(label, fn)
+		it.Shortcut = &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierAlt}
+		return it
+	}
+	phi := fyne.NewMenuItem("Show Patient Identity", nil)
+	phi.Action = func() {
+		ws.showPHI = !ws.showPHI
+		phi.Checked = ws.showPHI
+		ws.updateInfo()
+	}
+	viewMenu := fyne.NewMenu("View",
+		item("Axial", fyne.KeyA, func() { ws.setSinglePlane(viewer.Axial) }),
+		item("Coronal", fyne.KeyC, func() { ws.setSinglePlane(viewer.Coronal) }),
+		item("Sagittal", fyne.KeyS, func() { ws.setSinglePlane(viewer.Sagittal) }),
+		fyne.NewMenuItemSeparator(),
+		item("1×3 Layout", fyne.Key3, func() { ws.setLayout(layoutRow) }),
+		item("2×2 Layout", fyne.Key4, func() { ws.setLayout(layoutGrid) }),
+		fyne.NewMenuItemSeparator(),
+		phi,
+	)
+	return fyne.NewMainMenu(file, viewMenu)
+}
+
+func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
+	if m == nil {
+		return fyne.NewMenu("", it)
+	}
+	m.Items = append(m.Items, it)
+	return m
+}
+
+// bindKeys puts the frequent actions on keys that work wherever the focus
+// is: number keys pick presets, arrows and Page keys move the active view.
+func (ws *Workstation) bindKeys() {
+	c := ws.win.Canvas()
+	c.SetOnTypedRune(func(r rune) {
+		if r >= '1' && r <= '9' {
+			ws.panel.preset(int(r - '1'))
+		}
+	})
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ws.active != nil {
+			ws.active.TypedKey(ev)
+		}
+	})
+	ws.bindMenuShortcuts(ws.mainMenu())
+}
+
+// bindMenuShortcuts makes the keys shown in the menus work from the canvas:
+// Fyne shows a menu item's shortcut but only native (macOS) menus act on it.
+func (ws *Workstation) bindMenuShortcuts(m *fyne.MainMenu) {
+	var walk func(items []*fyne.MenuItem)
+	walk = func(items []*fyne.MenuItem) {
+		for _, it := range items {
+			if it.ChildMenu != nil {
+				walk(it.ChildMenu.Items)
+			}
+			if it.Shortcut == nil || it.Action == nil {
+				continue
+			}
+			it := it
+			ws.win.Canvas().AddShortcut(it.Shortcut, func(fyne.Shortcut) { it.Action() })
+		}
+	}
+	for _, menu := range m.Items {
+		walk(menu.Items)
+	}
+}
+

@@ -1,0 +1,265 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"delineate/viewer"
+	"delineate/viewer/load"
+	"delineate/viewer/nifti"
+	"delineate/viewer/phantom"
+)
+
+// loadingBar is the status-bar progress indicator with a cancel button:
+// loading never blocks the window, and can always be stopped.
+type loadingBar struct {
+	bar    *widget.ProgressBar
+	label  *widget.Label
+	cancel context.CancelFunc
+	box    *fyne.Container
+}
+
+func newLoadingBar() *loadingBar {
+	l := &loadingBar{bar: widget.NewProgressBar(), label: widget.NewLabel("")}
+	stop := widget.NewButton("Cancel", func() {
+		if l.cancel != nil {
+			l.cancel()
+		}
+	})
+	l.box = container.NewHBox(l.label, container.NewGridWrap(fyne.NewSize(160, 20), l.bar), stop)
+	l.box.Hide()
+	return l
+}
+
+func (l *loadingBar) start(what string, cancel context.CancelFunc) {
+	l.cancel = cancel
+	l.label.SetText(what)
+	l.bar.SetValue(0)
+	l.box.Show()
+}
+
+func (l *loadingBar) progress(done, total int) {
+	if total > 0 {
+		l.bar.SetValue(float64(done) / float64(total))
+	}
+}
+
+func (l *loadingBar) stop() {
+	l.cancel = nil
+	l.box.Hide()
+}
+
+// ShowDemo opens the built-in phantom with its ground-truth labels.
+// It is generated in the background so the window appears at once.
+func (ws *Workstation) ShowDemo() {
+	ws.loadGen++
+	gen := ws.loadGen
+	go func() {
+		ct, labels, _, err := phantom.Generate(phantom.DefaultOptions())
+		fyne.Do(func() {
+			if gen != ws.loadGen {
+				return
+			}
+			if err == nil {
+				ws.study, ws.seriesIdx, ws.warnings = nil, -1, nil
+				ws.seriesBox.Hide()
+				err = ws.SetVolume(ct, labels, "Demo phantom")
+			}
+			if err != nil {
+				ws.showError(fmt.Errorf("demo phantom: %w", err))
+			}
+		})
+	}()
+}
+
+// OpenPath scans a DICOM file/folder or NIfTI file in the background, lists
+// its series and loads the largest. A newer open supersedes an older one.
+func (ws *Workstation) OpenPath(path string) {
+	ws.loadGen++
+	gen := ws.loadGen
+	if ws.loading.cancel != nil {
+		ws.loading.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ws.loading.start("Scanning "+filepath.Base(path), cancel)
+	progress := func(done, total int) { fyne.Do(func() { ws.loading.progress(done, total) }) }
+	go func() {
+		st, err := load.Open(ctx, path, load.Options{PHI: true, Progress: progress})
+		fyne.Do(func() {
+			if gen != ws.loadGen {
+				return
+			}
+			if err != nil {
+				cancel()
+				ws.loading.stop()
+				ws.showError(openError(path, err))
+				return
+			}
+			ws.addRecent(path)
+			ws.study = st
+			ws.seriesList.UnselectAll()
+			ws.seriesList.Refresh()
+			if len(st.Series) > 1 {
+				ws.seriesBox.Show()
+			} else {
+				ws.seriesBox.Hide()
+			}
+			ws.loadSeriesCtx(ctx, cancel, gen, largestSeries(st))
+		})
+	}()
+}
+
+func openError(path string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("opening %s was cancelled", filepath.Base(path))
+	}
+	return err
+}
+
+func largestSeries(st *load.Study) int {
+	best, n := 0, -1
+	for i, s := range st.Series {
+		if v := s.Dims[0] * s.Dims[1] * s.Dims[2]; v > n {
+			best, n = i, v
+		}
+	}
+	return best
+}
+
+// loadSeries decodes series i of the open study in the background.
+func (ws *Workstation) loadSeries(i int) {
+	if ws.study == nil || i == ws.seriesIdx {
+		return
+	}
+	ws.loadGen++
+	if ws.loading.cancel != nil {
+		ws.loading.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ws.loadSeriesCtx(ctx, cancel, ws.loadGen, i)
+}
+
+func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelFunc, gen, i int) {
+	st := ws.study
+	info := st.Series[i]
+	ws.loading.start(fmt.Sprintf("Loading %s", seriesTitle(info)), cancel)
+	progress := func(done, total int) { fyne.Do(func() { ws.loading.progress(done, total) }) }
+	go func() {
+		vol, err := st.Load(ctx, i, load.Options{Progress: progress})
+		fyne.Do(func() {
+			defer cancel()
+			if gen != ws.loadGen {
+				return
+			}
+			ws.loading.stop()
+			if err != nil {
+				ws.showError(openError(st.Path, err))
+				return
+			}
+			ws.seriesIdx = i
+			ws.warnings = append(append([]string(nil), st.Warnings...), vol.Warnings...)
+			if err := ws.SetVolume(vol, nil, seriesTitle(info)); err != nil {
+				ws.showError(err)
+			}
+		})
+	}()
+}
+
+func seriesTitle(s load.SeriesInfo) string {
+	parts := []string{}
+	if s.Modality != "" {
+		parts = append(parts, s.Modality)
+	}
+	if s.Description != "" {
+		parts = append(parts, s.Description)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("series %d", s.Index+1))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// newSeriesList lists the open study's series; picking one loads it.
+func (ws *Workstation) newSeriesList() *widget.List {
+	l := widget.NewList(
+		func() int {
+			if ws.study == nil {
+				return 0
+			}
+			return len(ws.study.Series)
+		},
+		func() fyne.CanvasObject {
+			return widget.NewLabel("CT · description long enough\n512×512×300 · 300 files")
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			s := ws.study.Series[id]
+			o.(*widget.Label).SetText(fmt.Sprintf("%s\n%d×%d×%d · %d files",
+				seriesTitle(s), s.Dims[0], s.Dims[1], s.Dims[2], s.Files))
+		})
+	l.OnSelected = func(id widget.ListItemID) { ws.loadSeries(id) }
+	return l
+}
+
+// openLabels loads a label NIfTI over the open image; it must lie on the
+// image's grid (up to axis order), else the user is told how they differ.
+func (ws *Workstation) openLabels(path string) {
+	if ws.scene == nil {
+		ws.showError(errors.New("open an image before its labels"))
+		return
+	}
+	sc := ws.scene
+	go func() {
+		lab, err := nifti.Read(path)
+		fyne.Do(func() {
+			if err == nil {
+				err = sc.SetLabels(lab)
+			}
+			if err != nil {
+				ws.showError(fmt.Errorf("labels %s: %w", filepath.Base(path), err))
+				return
+			}
+			ws.overlay.setScene(sc)
+			ws.refreshViews()
+		})
+	}()
+}
+
+func (ws *Workstation) showError(err error) {
+	ws.status.SetText("Error: " + err.Error())
+	dialog.ShowError(err, ws.win)
+}
+
+// Recent studies live in the app preferences, newest first.
+const recentKey = "recent"
+
+func (ws *Workstation) recent() []string {
+	return ws.app.Preferences().StringList(recentKey)
+}
+
+func (ws *Workstation) addRecent(path string) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	list := []string{path}
+	for _, p := range ws.recent() {
+		if p != path && len(list) < 10 {
+			list = append(list, p)
+		}
+	}
+	ws.app.Preferences().SetStringList(recentKey, list)
+	ws.win.SetMainMenu(ws.mainMenu())
+}
+
+// volumeSummary describes a volume in one line for the info panel.
+func volumeSummary(v *viewer.Volume) string {
+	return fmt.Sprintf("%d×%d×%d voxels, %.3g×%.3g×%.3g mm, %s",
+		v.Dims[0], v.Dims[1], v.Dims[2], v.Spacing[0], v.Spacing[1], v.Spacing[2], v.Data.Type())
+}

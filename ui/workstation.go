@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"delineate/viewer"
+	"delineate/viewer/load"
+	"delineate/viewer/view"
+)
+
+// layoutKind is how the slice views share the viewing area.
+type layoutKind int
+
+const (
+	layoutSingle layoutKind = iota // the active plane, full size
+	layoutRow                      // axial | coronal | sagittal
+	layoutGrid                     // 2×2: the three planes and the study info
+)
+
+// Workstation is the main window: slice views in the middle, a compact tool
+// panel on the right, the series list on the left, a status bar below.
+type Workstation struct {
+	app fyne.App
+	win fyne.Window
+
+	scene    *view.Scene
+	views    [3]*SliceView // by viewer.Plane
+	active   *SliceView
+	layout   layoutKind
+	viewArea *fyne.Container
+	blank    fyne.CanvasObject
+
+	panel      *windowPanel
+	overlay    *overlayPanel
+	status     *widget.Label
+	info       *widget.Label
+	infoPane   fyne.CanvasObject
+	seriesList *widget.List
+	seriesBox  *fyne.Container
+	loading    *loadingBar
+
+	study     *load.Study
+	seriesIdx int
+	title     string
+	warnings  []string
+	showPHI   bool
+	loadGen   int
+}
+
+// NewWorkstation builds the window; call ShowDemo or OpenPath, then
+// ShowAndRun.
+func NewWorkstation(a fyne.App) *Workstation {
+	a.Settings().SetTheme(NewTheme())
+	ws := &Workstation{app: a, win: a.NewWindow("Delineate"), layout: layoutRow, seriesIdx: -1}
+	ws.status = widget.NewLabel("No study")
+	ws.status.Truncation = fyne.TextTruncateEllipsis
+	ws.info = widget.NewLabel("")
+	ws.info.Wrapping = fyne.TextWrapWord
+	ws.infoPane = container.NewVScroll(ws.info)
+	ws.panel = newWindowPanel()
+	ws.panel.OnChanged = ws.setWindow
+	ws.overlay = newOverlayPanel(ws.refreshViews)
+	ws.loading = newLoadingBar()
+	ws.viewArea = container.NewStack()
+	ws.seriesList = ws.newSeriesList()
+	ws.seriesBox = container.NewBorder(widget.NewLabelWithStyle("Series", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, ws.seriesList)
+	ws.seriesBox.Hide()
+
+	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.overlay.box)
+	right := container.NewBorder(tools, nil, nil, nil, ws.infoPane)
+	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
+	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
+	ws.win.SetContent(body)
+	ws.win.SetMainMenu(ws.mainMenu())
+	ws.bindKeys()
+	ws.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		if len(uris) > 0 {
+			ws.OpenPath(uris[0].Path())
+		}
+	})
+	ws.win.Resize(fyne.NewSize(1400, 860))
+	return ws
+}
+
+// Window is the Fyne window (for tests and the caller's ShowAndRun).
+func (ws *Workstation) Window() fyne.Window { return ws.win }
+
+// SetVolume shows a volume (and optional label map on its grid) in all
+// views, replacing what was shown.
+func (ws *Workstation) SetVolume(vol *viewer.Volume, labels *viewer.Volume, title string) error {
+	sc := view.NewScene(vol)
+	if labels != nil {
+		if err := sc.SetLabels(labels); err != nil {
+			return err
+		}
+	}
+	ws.scene = sc
+	ws.title = title
+	for _, p := range viewer.Planes {
+		sv := NewSliceView(view.NewViewport(sc, p))
+		ws.wireView(sv)
+		ws.views[p] = sv
+	}
+	if ws.active == nil || ws.active.Viewport().Scene != sc {
+		ws.active = ws.views[viewer.Axial]
+	}
+	ws.overlay.setScene(sc)
+	ws.panel.setVolume(vol, sc.Window())
+	ws.applyLayout()
+	ws.updateInfo()
+	ws.win.SetTitle("Delineate — " + title)
+	ws.status.SetText(fmt.Sprintf("%s  %d×%d×%d", title, vol.Dims[0], vol.Dims[1], vol.Dims[2]))
+	return nil
+}
+
+func (ws *Workstation) wireView(sv *SliceView) {
+	sv.OnHover = ws.showCursorInfo
+	sv.OnCursorChanged = func() {
+		for _, o := range ws.views {
+			if o != nil && o != sv {
+				o.Viewport().FollowCursor()
+				o.Refresh()
+			}
+		}
+	}
+	sv.OnWindowChanged = func(w viewer.Window) {
+		ws.panel.show(w)
+		ws.refreshViews()
+	}
+	sv.OnSliceChanged = func() {}
+	sv.OnActivated = func(v *SliceView) { ws.active = v }
+}
+
+// setWindow applies a window chosen in the panel or by a number key.
+func (ws *Workstation) setWindow(w viewer.Window) {
+	if ws.scene == nil {
+		return
+	}
+	ws.scene.SetWindow(w)
+	ws.refreshViews()
+}
+
+func (ws *Workstation) refreshViews() {
+	for _, v := range ws.views {
+		if v != nil {
+			v.Refresh()
+		}
+	}
+}
+
+// setLayout switches between single, 1×3 and 2×2 views.
+func (ws *Workstation) setLayout(l layoutKind) {
+	ws.layout = l
+	ws.applyLayout()
+}
+
+// setSinglePlane shows one plane full size.
+func (ws *Workstation) setSinglePlane(p viewer.Plane) {
+	if ws.views[p] != nil {
+		ws.active = ws.views[p]
+	}
+	ws.setLayout(layoutSingle)
+}
+
+func (ws *Workstation) applyLayout() {
+	if ws.views[0] == nil {
+		return
+	}
+	var c fyne.CanvasObject
+	ax, co, sa := ws.views[viewer.Axial], ws.views[viewer.Coronal], ws.views[viewer.Sagittal]
+	switch ws.layout {
+	case layoutSingle:
+		c = ws.active
+	case layoutRow:
+		c = container.NewGridWithColumns(3, ax, co, sa)
+	default:
+		c = container.NewGridWithColumns(2, ax, co, sa, container.NewPadded(widget.NewLabel(ws.studySummary())))
+	}
+	ws.viewArea.Objects = []fyne.CanvasObject{c}
+	ws.viewArea.Refresh()
+}
+
+// showCursorInfo fills the status bar: voxel, patient position, value,
+// slice and zoom.
+func (ws *Workstation) showCursorInfo(ci view.CursorInfo) {
+	if ws.scene == nil {
+		return
+	}
+	s := fmt.Sprintf("slice %d/%d   zoom %.0f%%", ci.Slice+1, ci.NumSlices, ci.Zoom*100)
+	if ci.Inside {
+		unit := ""
+		if ws.scene.Volume.Modality == "CT" {
+			unit = " HU"
+		}
+		s = fmt.Sprintf("voxel (%d, %d, %d)   LPS (%.1f, %.1f, %.1f) mm   value %s%s",
+			ci.Voxel[0], ci.Voxel[1], ci.Voxel[2], ci.LPS[0], ci.LPS[1], ci.LPS[2], formatValue(ci.Value), unit)
+		if ci.Label > 0 {
+			s += fmt.Sprintf("   label %d", ci.Label)
+		}
+		s += "   " + fmt.Sprintf("slice %d/%d   zoom %.0f%%", ci.Slice+1, ci.NumSlices, ci.Zoom*100)
+	}
+	ws.status.SetText(s)
+}
+
+func formatValue(v float64) string {
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	return fmt.Sprintf("%.2f", v)
+}
