@@ -94,4 +94,3 @@ func (ws *Workstation) bindMenuShortcuts(m *fyne.MainMenu) {
 		walk(menu.Items)
 	}
 }
-
