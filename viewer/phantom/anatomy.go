@@ -154,8 +154,11 @@ type diaphragm struct{ bb box }
 func (d *diaphragm) bounds() box { return d.bb }
 
 func (d *diaphragm) paint(y, z float64, xs []float64, row []tissue) {
+	if !d.bb.rowIn(y, z) {
+		return
+	}
 	for i, x := range xs {
-		if row[i] == tVisceralFat && math.Abs(z-dome(x, y)) < diaphragmHalf {
+		if row[i] == tVisceralFat && d.bb.xIn(x) && math.Abs(z-dome(x, y)) < diaphragmHalf {
 			row[i] = tDiaphragm
 		}
 	}
@@ -197,9 +200,12 @@ func mediastinum(y float64) float64 {
 }
 
 func (l *lung) paint(y, z float64, xs []float64, row []tissue) {
+	if !l.bb.rowIn(y, z) {
+		return
+	}
 	med := mediastinum(y)
 	for i, x := range xs {
-		if row[i] != tVisceralFat || l.s*x <= med {
+		if row[i] != tVisceralFat || l.s*x <= med || !l.bb.xIn(x) {
 			continue
 		}
 		if z <= dome(x, y)+diaphragmHalf {
@@ -215,9 +221,9 @@ func (l *lung) paint(y, z float64, xs []float64, row []tissue) {
 
 // inRegion is whether the lung would be painted at p in an empty cavity;
 // the vessel trees use it to spread their targets.
-func (l *lung) inRegion(p v3) bool {
+func (l *lung) inRegion(p v3, heart *ellipsoid) bool {
 	a, bA, bP := layer(p.z, 3)
-	if math.Abs(p.x) >= halfWidth(a, bA, bP, p.y) {
+	if math.Abs(p.x) >= halfWidth(a, bA, bP, p.y) || heart.q2(p) <= 1.1 {
 		return false
 	}
 	row := []tissue{tVisceralFat}
@@ -247,15 +253,18 @@ type level struct {
 // lumbar ones to below the field. A body spans [bot, top]; the gap up to the
 // next body is a disc.
 func levels() []level {
+	// The heights are deliberately not round numbers: with every boundary
+	// on a whole millimetre, 2 mm slices would sample each thin disc at the
+	// same phase and the discs' voxel count would be off by a fifth.
 	var out []level
-	z := 168.0
+	z := 168.4
 	for n := 0; n < 12; n++ {
-		out = append(out, level{bot: z - 16, top: z})
-		z -= 21
+		out = append(out, level{bot: z - 16.2, top: z})
+		z -= 21.37
 	}
 	for z > -200 {
-		out = append(out, level{bot: z - 22, top: z, lumbar: true})
-		z -= 29
+		out = append(out, level{bot: z - 21.9, top: z, lumbar: true})
+		z -= 28.83
 	}
 	return out
 }
@@ -298,29 +307,19 @@ func (s *spine) paint(y, z float64, xs []float64, row []tissue) {
 	ryi, rxi := ry-2, rx-2
 	yyi := dy * dy / (ryi * ryi)
 	endplate := z-l.bot < 1.5 || l.top-z < 1.5
-	// Posterior elements sit in the middle of the body's height; in the
-	// thorax the spinous processes slope steeply down.
-	mid := (l.bot + l.top) / 2
-	h := (l.top - l.bot) / 2
-	slope := 0.6
-	if l.lumbar {
-		slope = 0.15
-	}
-	archR := 6.0
-	dyc := y - cy
+	// A thoracic spinous process slopes down over the level below, so the
+	// posterior elements at z may belong to this level or the one above.
+	post := [2]int{li, li - 1}
 	for i, x := range xs {
-		cur := row[i]
-		if cur == tCanal {
+		if row[i] == tCanal {
 			continue
 		}
-		if !inBody {
-			// Disc: the body's outline, bulging a little.
-			if x*x/(rx*rx)+yy <= 1.05 {
-				row[i] = tDisc
-			}
+		q := x*x/(rx*rx) + yy
+		switch {
+		case !inBody && q <= 1.05: // the disc bulges a little
+			row[i] = tDisc
 			continue
-		}
-		if q := x*x/(rx*rx) + yy; q <= 1 {
+		case inBody && q <= 1:
 			if endplate || x*x/(rxi*rxi)+yyi > 1 {
 				row[i] = tVertCortex
 			} else {
@@ -328,34 +327,48 @@ func (s *spine) paint(y, z float64, xs []float64, row []tissue) {
 			}
 			continue
 		}
-		if math.Abs(z-mid) > h-1 {
-			continue
+		for _, pl := range post {
+			if pl >= 0 && s.lv[pl].posterior(x, y, z, cy, crx, cry) {
+				row[i] = tVertPosterior
+				break
+			}
 		}
-		ax := math.Abs(x)
-		// Neural arch: a ring around the canal, behind the body.
+	}
+}
+
+// posterior reports whether (x, y, z) is in this level's posterior
+// elements: the neural arch round the canal, the transverse processes and
+// the spinous process, which in the thorax is long and slopes steeply down
+// and in the lumbar spine is short, broad and nearly level.
+func (l level) posterior(x, y, z, cy, crx, cry float64) bool {
+	const archR = 6.0
+	mid, h := (l.bot+l.top)/2, (l.top-l.bot)/2
+	dyc := y - cy
+	ax := math.Abs(x)
+	if math.Abs(z-mid) <= h-1 {
 		ex, ey := crx+archR, cry+archR
 		if dyc > -cry && x*x/(ex*ex)+dyc*dyc/(ey*ey) <= 1 {
-			row[i] = tVertPosterior
-			continue
+			return true
 		}
-		// Transverse processes, level with the canal.
 		tp := 30.0
 		if l.lumbar {
 			tp = 40
 		}
 		if math.Abs(dyc+2) < 4.5 && ax < tp && math.Abs(z-mid) < h-4 {
-			row[i] = tVertPosterior
-			continue
-		}
-		// Spinous process, sloping down as it runs back.
-		back := cy + cry + archR - 2
-		if ax < 4 && y > back && y < min(cy+cry+20, 88) {
-			zc := mid - slope*(y-back)
-			if math.Abs(z-zc) < h-3 {
-				row[i] = tVertPosterior
-			}
+			return true
 		}
 	}
+	back := cy + cry + archR - 2
+	tip := min(cy+cry+22, 88)
+	if ax >= 4 || y <= back || y >= tip {
+		return false
+	}
+	slope, thick, end := 0.9, h-3, 2.5
+	if l.lumbar {
+		slope, end = 0.15, h-4
+	}
+	u := (y - back) / (tip - back)
+	return math.Abs(z-(mid-slope*(y-back))) < lerp(thick, end, u)
 }
 
 // thoracicCentre is the height of the middle of thoracic vertebra n (1-12),
@@ -470,10 +483,10 @@ func (h *hip) paint(y, z float64, xs []float64, row []tissue) {
 	for i, x := range xs {
 		dx := h.s*x - 35
 		th := math.Atan2(dx, dy) * 180 / math.Pi
-		if th < 15 || th > 150 {
+		if th < 18 || th > 128 {
 			continue
 		}
-		crest := -118 - 14*((th-75)/75)*((th-75)/75)
+		crest := -118 - 14*((th-70)/58)*((th-70)/58)
 		if z > crest {
 			continue
 		}
@@ -518,7 +531,24 @@ func (sc *scapula) paint(y, z float64, xs []float64, row []tissue) {
 	u := math.Pow((z-scapulaBottom)/(scapulaTop-scapulaBottom), 0.6)
 	thLo, thHi := lerp(40, 26, u), lerp(44, 82, u)
 	a, bA, bP := layer(z, 3)
+	// The plate is a thin band at the cage's radius plus 16 mm: from the
+	// range of that radius over the plate's angles, bound |x| on this row,
+	// so that the angle and contour are only worked out near the plate.
+	rmin, rmax := math.Inf(1), 0.0
+	for k := 0; k <= 8; k++ {
+		cx, cy := contour(a, bA, bP, lerp(thLo, thHi, float64(k)/8)*math.Pi/180, sc.s)
+		r := math.Hypot(cx, cy)
+		rmin, rmax = min(rmin, r), max(rmax, r)
+	}
+	lo2 := (rmin+16-2.2-3)*(rmin+16-2.2-3) - y*y
+	hi2 := (rmax+16+2.2+3)*(rmax+16+2.2+3) - y*y
+	if hi2 < 0 {
+		return
+	}
 	for i, x := range xs {
+		if x2 := x * x; x2 < lo2 || x2 > hi2 {
+			continue
+		}
 		th := math.Atan2(sc.s*x, y) * 180 / math.Pi
 		if th < thLo || th > thHi {
 			continue
@@ -546,7 +576,7 @@ func (t *table) bounds() box { return t.bb }
 func (t *table) paint(y, z float64, xs []float64, row []tissue) {
 	for i, x := range xs {
 		d := y - (tableTop - 0.0004*x*x)
-		if row[i] != tAir || d < 0 || d > 15 {
+		if row[i] != tAir || d < 0 || d > 15 || math.Abs(x) > 400 {
 			continue
 		}
 		if d < 3.5 || d > 11.5 {
@@ -610,12 +640,18 @@ func kidney(s float64, c v3, cortex, medulla tissue) *ellipsoid {
 
 // vesselTree grows a pulmonary vessel tree from a hilum. Vessels must reach
 // every part of the lung, thinning towards the pleura, as they do on a real
-// lung window. So each generation aims its branches at random points of the
-// lung near the parent's end and further from the hilum: lobar arteries
-// from the hilum, then segmental, subsegmental and so on. The seed is
-// fixed, so every phantom has the same lungs.
-func vesselTree(rng *rand.Rand, hilum v3, l *lung) []solid {
-	gens := []struct{ n, reach, r float64 }{{8, 80, 5}, {4, 45, 3.2}, {5, 28, 2.3}, {5, 18, 1.6}, {3, 11, 1.0}}
+// lung window. So each generation aims its branches at points of the lung
+// near the parent's end and further from the hilum: lobar arteries from the
+// hilum, then segmental, subsegmental and so on. The larger generations
+// pick each target as the best of several candidates, the one furthest from
+// the targets already taken, which spreads them evenly instead of in
+// clumps. The seed is fixed, so every phantom has the same lungs.
+func vesselTree(rng *rand.Rand, hilum v3, l *lung, heart *ellipsoid) []solid {
+	gens := []struct {
+		n, reach, r float64
+		spread      bool
+	}{{10, 50, 4.5, true}, {4, 38, 3.2, true}, {4, 28, 2.3, true}, {4, 20, 1.6, false}, {3, 13, 1.1, false}}
+	taken := make([][]v3, len(gens))
 	var out []solid
 	var grow func(from v3, g int)
 	grow = func(from v3, g int) {
@@ -625,21 +661,39 @@ func vesselTree(rng *rand.Rand, hilum v3, l *lung) []solid {
 		gen := gens[g]
 		base := from.sub(hilum).norm()
 		for c := 0; c < int(gen.n); c++ {
-			for try := 0; try < 100; try++ {
+			var best v3
+			bestD, found := -1.0, 0
+			for try := 0; try < 200 && found < 6; try++ {
 				d := v3{rng.Float64()*2 - 1, rng.Float64()*2 - 1, rng.Float64()*2 - 1}
 				if d.norm() > 1 || d.norm() < 0.3 {
 					continue
 				}
 				p := from.add(d.scale(gen.reach))
-				if p.sub(hilum).norm() < base+0.15*gen.reach || !l.inRegion(p) {
+				if p.sub(hilum).norm() < base+0.1*gen.reach || !l.inRegion(p, heart) {
 					continue
 				}
-				seg := newSegment(from, p, gen.r, gen.r*0.8, nil, 0)
-				seg.vessel, seg.vesselR, seg.vesselL = true, tVesselR, tVesselL
-				out = append(out, seg)
-				grow(p, g+1)
-				break
+				found++
+				near := math.Inf(1)
+				if gen.spread {
+					for _, q := range taken[g] {
+						near = min(near, p.sub(q).norm())
+					}
+				}
+				if near > bestD {
+					best, bestD = p, near
+				}
+				if !gen.spread {
+					break
+				}
 			}
+			if found == 0 {
+				continue
+			}
+			taken[g] = append(taken[g], best)
+			seg := newSegment(from, best, gen.r, gen.r*0.8, nil, 0)
+			seg.vessel, seg.vesselR, seg.vesselL = true, tVesselR, tVesselL
+			out = append(out, seg)
+			grow(best, g+1)
 		}
 	}
 	grow(hilum, 0)
@@ -697,7 +751,8 @@ func buildModel() []solid {
 
 	// Mediastinum: heart, great vessels, airways, oesophagus. These carve
 	// the lungs, so they paint over whatever is there.
-	add(heart())
+	hrt := heart()
+	add(hrt)
 	aorta := &fill{core: tAorta}
 	add(smoothTube([]v3{
 		{3, -22, 50}, {-4, -30, 75}, {-8, -30, 100}, {-2, -24, 117}, {16, -12, 124}, {27, 10, 118},
@@ -723,28 +778,25 @@ func buildModel() []solid {
 	// voxel count is exactly an ellipsoid's: the tests check it.
 	fatOnly := setOf(tVisceralFat)
 	u, v, w := frame(v3{0.25, 0.45, 1}, v3{0.7, 0.7, 0})
-	sp := newEllipsoid(v3{80, 40, -50}, u, v, w, v3{17, 36, 45})
+	sp := newEllipsoid(v3{70, 22, -50}, u, v, w, v3{17, 36, 45})
 	sp.f = fill{core: tSpleen, only: fatOnly}
 	add(sp)
 	add(kidney(-1, v3{-68, 42, -102}, tKidneyRCortex, tKidneyRMedulla))
 	add(kidney(1, v3{68, 42, -92}, tKidneyLCortex, tKidneyLMedulla))
 	u, v, w = frame(v3{0.2, -0.45, -0.87}, v3{1, 0, 0})
-	gb := newEllipsoid(v3{-48, -55, -58}, u, v, w, v3{14, 14, 30})
+	gb := newEllipsoid(v3{-44, -46, -56}, u, v, w, v3{14, 14, 30})
 	gb.f = fill{core: tGallbladder, only: fatOnly}
 	add(gb)
-	// Tilted so that the inferior edge rises from the right flank towards
-	// the midline, as it does in a coronal view.
-	u, v, w = frame(v3{0.45, 0, 1}, v3{1, 0, 0})
-	liverR := newEllipsoid(v3{-58, 0, -25}, u, v, w, v3{80, 90, 72})
-	// Behind, the liver stops at the vena cava and the right crus: it does
-	// not wrap round the spine.
+	liverR := axisEllipsoid(v3{-58, 0, -25}, v3{80, 90, 72})
+	// The inferior surface rises towards the midline: the right lobe is
+	// tall at the flank and thin where it meets the left lobe. A large
+	// ellipsoid cuts it so, rather than a plane, which would leave straight
+	// edges on every slice. Behind, the liver stops short of the spine,
+	// curving round the vena cava.
+	cut := axisEllipsoid(v3{-156, 0, 114}, v3{212, 260, 212})
+	spineSide := axisEllipsoid(v3{15, 40, 0}, v3{40, 55, 1e4})
 	liverR.custom = func(p v3, _ float64, cur tissue) tissue {
-		if cur != tVisceralFat || (p.y > 0 && p.x > -22-0.5*p.y) {
-			return 0
-		}
-		// The inferior surface rises towards the midline: the right lobe is
-		// tall at the flank and thin where it meets the left lobe.
-		if p.z < -95+0.55*(p.x+120) {
+		if cur != tVisceralFat || cut.q2(p) > 1 || spineSide.q2(p) < 1 {
 			return 0
 		}
 		return tLiver
@@ -768,8 +820,8 @@ func buildModel() []solid {
 	add(bowelLoops(rand.New(rand.NewPCG(11, 12)))...)
 
 	rng := rand.New(rand.NewPCG(2025, 1))
-	add(vesselTree(rng, v3{-38, -6, 86}, lungR)...)
-	add(vesselTree(rng, v3{50, 10, 88}, lungL)...)
+	add(vesselTree(rng, v3{-38, -6, 86}, lungR, hrt)...)
+	add(vesselTree(rng, v3{50, 10, 88}, lungL, hrt)...)
 
 	// Bone last: nothing overlaps it.
 	add(newColumn(curve{{0, 0}}, canalYCurve(), canalRX, canalRY, -1e9, 1e9, fill{core: tCanal}, 0))

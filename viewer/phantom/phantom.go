@@ -8,15 +8,19 @@
 // tools can be measured against ground truth in tests.
 //
 // The anatomy is a fixed arrangement of simple solids (ellipsoids, tapered
-// tubes, extruded squircles, a few custom shapes) in patient millimetres:
-// body wall with skin, fat and muscle; lungs with a pulmonary vessel tree;
-// heart with contrast-filled chambers, aorta, vena cava, airways,
-// oesophagus; liver, gallbladder, spleen, kidneys, stomach, pancreas,
-// bowel; spine, ribs, costal cartilages, sternum and iliac wings. Each voxel
-// gets one tissue, and each tissue one label and one HU value, so the image
-// and the labels cannot disagree. The image is then blurred by a 3×3 kernel
-// in plane (the partial-volume softness of a real reconstruction) and given
-// Gaussian noise of the requested strength, correlated like CT noise.
+// tubes, extruded squircles and a few custom shapes) in patient
+// millimetres: the body wall with skin, fat and muscle; lungs with a
+// pulmonary vessel tree; the heart with contrast-filled chambers, aorta,
+// pulmonary arteries, vena cava, airways and oesophagus; liver,
+// gallbladder, spleen, kidneys, stomach, pancreas, small bowel and colon;
+// spine, ribs, costal cartilages, sternum, clavicles, scapulae and iliac
+// wings; and the scanner table. Every voxel gets the one tissue painted at
+// its centre, and every tissue has one label and one HU value, so the label
+// map is exactly the structure whose density was put there. The image is
+// then blurred by a 3×3 kernel in plane, which softens each boundary over a
+// voxel as partial volume does in a real reconstruction, and given Gaussian
+// noise of the requested strength, blurred with it so that its grain looks
+// like CT noise rather than salt and pepper.
 //
 // Output is deterministic for given Options: each slice draws its noise
 // from its own PCG stream seeded from (Seed, slice), so the result does not
@@ -59,8 +63,8 @@ type Options struct {
 }
 
 // DefaultOptions is the start-up demo: 256×256×160 voxels of 1.5×1.5×2 mm,
-// a 38 cm field from the iliac crests to the lung apices, with the noise of
-// a routine dose scan.
+// a 38 cm field and 32 cm from the iliac crests to the lower neck, with the
+// noise of a routine-dose scan.
 func DefaultOptions() Options {
 	return Options{Dims: [3]int{256, 256, 160}, Spacing: viewer.Vec3{1.5, 1.5, 2}, Seed: 1, Noise: 12}
 }
@@ -102,7 +106,7 @@ func (o Options) Geometry() viewer.Geometry {
 // Generate returns the phantom CT (Int16, HU), its label map (Uint8, same
 // geometry) and the label table.
 func Generate(opt Options) (ct, labels *viewer.Volume, table []Label, err error) {
-	ct, labels, _, err = generate(opt, false)
+	ct, labels, _, err = generate(opt, false, runtime.NumCPU())
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -117,8 +121,9 @@ var headerWindows = []viewer.WindowPreset{
 	{Name: "BONE", Center: 400, Width: 1800},
 }
 
-// generate is Generate, optionally keeping the tissue map for the tests.
-func generate(opt Options, keepTissue bool) (ct, labels *viewer.Volume, tis []tissue, err error) {
+// generate is Generate on the given number of workers, optionally keeping
+// the tissue map, for the tests.
+func generate(opt Options, keepTissue bool, workers int) (ct, labels *viewer.Volume, tis []tissue, err error) {
 	if err := opt.validate(); err != nil {
 		return nil, nil, nil, err
 	}
@@ -139,7 +144,7 @@ func generate(opt Options, keepTissue bool) (ct, labels *viewer.Volume, tis []ti
 	r.ct = ct.Data.(viewer.Voxels[int16])
 	r.lab = labels.Data.(viewer.Voxels[uint8])
 	r.tis = tis
-	r.run()
+	r.run(workers)
 	return ct, labels, tis, nil
 }
 
@@ -218,9 +223,10 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// run renders every slice, in parallel over the CPUs.
-func (r *raster) run() {
-	workers := min(runtime.NumCPU(), r.nz)
+// run renders every slice on up to workers goroutines, each taking the next
+// slice not yet taken.
+func (r *raster) run(workers int) {
+	workers = max(1, min(workers, r.nz))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

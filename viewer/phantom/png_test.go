@@ -33,7 +33,7 @@ func TestWritePNGs(t *testing.T) {
 		}
 	}
 	for _, p := range viewer.Planes {
-		img, err := planePicture(ct, lab, table, p, viewer.SliceCount(ct.Geometry, p)/2)
+		img, err := planePicture(ct, lab, table, p, viewer.SliceCount(ct.Geometry, p)/2, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,9 +46,9 @@ func TestWritePNGs(t *testing.T) {
 }
 
 // planePicture renders slice k of plane p in soft-tissue window, in lung
-// window and with the label overlay, side by side and scaled to square
-// millimetres.
-func planePicture(ct, lab *viewer.Volume, table []Label, p viewer.Plane, k int) (image.Image, error) {
+// window and with the label overlay, side by side, scaled to square
+// millimetres and zoomed by zoom (nearest neighbour, as a viewer would).
+func planePicture(ct, lab *viewer.Volume, table []Label, p viewer.Plane, k, zoom int) (image.Image, error) {
 	soft, err := viewer.RenderSlice(ct, p, k, viewer.NewWindowLUT(viewer.Window{Center: 40, Width: 400}), nil)
 	if err != nil {
 		return nil, err
@@ -71,18 +71,20 @@ func planePicture(ct, lab *viewer.Volume, table []Label, p viewer.Plane, k int) 
 	}
 	col, row := viewer.PixelSpacing(ct.Geometry, p)
 	w, h := soft.Rect.Dx(), soft.Rect.Dy()
-	sh := int(float64(h)*row/col + 0.5)
-	const gap = 4
-	out := image.NewRGBA(image.Rect(0, 0, 3*w+2*gap, sh))
+	// Output pixels are col/zoom mm square; each samples its source pixel.
+	ow, oh := w*zoom, int(float64(h)*row/col*float64(zoom)+0.5)
+	const gap = 6
+	out := image.NewRGBA(image.Rect(0, 0, 3*ow+2*gap, oh))
 	draw.Draw(out, out.Rect, image.NewUniform(color.RGBA{40, 40, 40, 255}), image.Point{}, draw.Src)
-	for y := 0; y < sh; y++ {
-		sy := min(h-1, int(float64(y)*col/row))
-		for x := 0; x < w; x++ {
-			g := soft.Pix[sy*soft.Stride+x]
+	for y := 0; y < oh; y++ {
+		sy := min(h-1, int(float64(y)*col/row/float64(zoom)))
+		for x := 0; x < ow; x++ {
+			sx := x / zoom
+			g := soft.Pix[sy*soft.Stride+sx]
 			out.Set(x, y, color.RGBA{g, g, g, 255})
-			g = lungW.Pix[sy*lungW.Stride+x]
-			out.Set(w+gap+x, y, color.RGBA{g, g, g, 255})
-			out.Set(2*(w+gap)+x, y, over.At(x, sy))
+			g = lungW.Pix[sy*lungW.Stride+sx]
+			out.Set(ow+gap+x, y, color.RGBA{g, g, g, 255})
+			out.Set(2*(ow+gap)+x, y, over.At(sx, sy))
 		}
 	}
 	return out, nil

@@ -1,6 +1,9 @@
 package phantom
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // v3 is a point or direction in LPS millimetres. The package keeps its own
 // small vector type rather than viewer.Vec3 so that the shape code reads as
@@ -14,7 +17,6 @@ func (a v3) dot(b v3) float64      { return a.x*b.x + a.y*b.y + a.z*b.z }
 func (a v3) norm() float64         { return math.Sqrt(a.dot(a)) }
 func (a v3) unit() v3              { return a.scale(1 / a.norm()) }
 func (a v3) cross(b v3) v3         { return v3{a.y*b.z - a.z*b.y, a.z*b.x - a.x*b.z, a.x*b.y - a.y*b.x} }
-func (a v3) axis(i int) float64    { return [3]float64{a.x, a.y, a.z}[i] }
 func lerp(a, b, t float64) float64 { return a + (b-a)*t }
 
 // box is an axis-aligned bounding box in LPS millimetres. Every solid keeps
@@ -25,17 +27,18 @@ type box struct{ lo, hi v3 }
 
 func boxAround(c v3, h v3) box { return box{c.sub(h), c.add(h)} }
 
-func (b box) union(o box) box {
-	return box{
-		v3{min(b.lo.x, o.lo.x), min(b.lo.y, o.lo.y), min(b.lo.z, o.lo.z)},
-		v3{max(b.hi.x, o.hi.x), max(b.hi.y, o.hi.y), max(b.hi.z, o.hi.z)},
-	}
-}
-
 // pad grows the box by m on every side. Boxes are padded by a little more
 // than rounding could ever matter, so that a voxel centre exactly on a
 // tight box face is still visited.
 func (b box) pad(m float64) box { return box{b.lo.sub(v3{m, m, m}), b.hi.add(v3{m, m, m})} }
+
+// rowIn and xIn split contains for solids that paint only where some
+// tissue already is, and so would otherwise paint anywhere it is found.
+func (b box) rowIn(y, z float64) bool {
+	return y >= b.lo.y && y <= b.hi.y && z >= b.lo.z && z <= b.hi.z
+}
+
+func (b box) xIn(x float64) bool { return x >= b.lo.x && x <= b.hi.x }
 
 func (b box) contains(p v3) bool {
 	return p.x >= b.lo.x && p.x <= b.hi.x && p.y >= b.lo.y && p.y <= b.hi.y && p.z >= b.lo.z && p.z <= b.hi.z
@@ -58,10 +61,11 @@ func (s tset) has(t tissue) bool { return s&(1<<t) != 0 }
 // order into a tissue map, each one deciding per voxel from the tissue
 // already there (so a bowel loop can fill only fat, and a vessel only lung).
 //
-// paint updates row[i] for the voxel centred at (xs[i], y, z). It must
-// treat voxels independently and leave every voxel outside bounds()
-// untouched, so that painting a clipped row is exactly painting the voxels
-// one at a time: the tests classify single points with the same code.
+// paint updates row[i] for the voxel centred at (xs[i], y, z); xs is
+// increasing. It must treat voxels independently and leave every voxel
+// outside bounds() untouched, so that painting a clipped row is exactly
+// painting the voxels one at a time: the tests classify single points with
+// the same code.
 type solid interface {
 	bounds() box
 	paint(y, z float64, xs []float64, row []tissue)
@@ -85,7 +89,7 @@ type fill struct {
 // pick decides the tissue for a voxel at depth class inner/wall, given the
 // current tissue; 0 means leave it.
 func (f *fill) pick(inner, gas bool, cur tissue) tissue {
-	mine := cur == f.core || cur == f.wall || (f.gas != 0 && cur == f.gas)
+	mine := cur == f.core || (f.wall != 0 && cur == f.wall) || (f.gas != 0 && cur == f.gas)
 	if inner {
 		if f.only != 0 && !f.only.has(cur) && !mine {
 			return 0
@@ -139,10 +143,16 @@ func axisEllipsoid(c v3, a v3) *ellipsoid {
 }
 
 // frame returns orthonormal local axes whose third axis is along w and whose
-// first is as close as possible to hint.
+// first is as close as possible to hint (or to another axis, if hint is
+// nearly along w).
 func frame(w, hint v3) (u, v, ww v3) {
 	ww = w.unit()
-	u = hint.sub(ww.scale(hint.dot(ww))).unit()
+	u = hint.sub(ww.scale(hint.dot(ww)))
+	if u.norm() < 1e-3 {
+		hint = v3{hint.y, hint.z, hint.x}
+		u = hint.sub(ww.scale(hint.dot(ww)))
+	}
+	u = u.unit()
 	v = ww.cross(u)
 	return u, v, ww
 }
@@ -219,7 +229,27 @@ func (s *segment) bounds() box { return s.bb }
 func (s *segment) paint(y, z float64, xs []float64, row []tissue) {
 	wy, wz := y-s.a.y, z-s.a.z
 	kyz := wy*s.ab.y + wz*s.ab.z
-	for i, x := range xs {
+	// Most rows of the box miss the tube. The tube lies inside the infinite
+	// cylinder of its largest radius round its line, and along a row the
+	// squared distance to that line is a quadratic in x: solve it once per
+	// row and skip the voxels outside (most segments are thin and oblique).
+	r := max(s.ra, s.ra+s.dr) + 0.01
+	dx := s.ab.x
+	qa := 1 - dx*dx*s.inv
+	qb := -2 * dx * kyz * s.inv
+	qc := wy*wy + wz*wz - kyz*kyz*s.inv - r*r
+	lo, hi := math.Inf(-1), math.Inf(1)
+	if qa > 1e-9 {
+		disc := qb*qb - 4*qa*qc
+		if disc < 0 {
+			return
+		}
+		sq := math.Sqrt(disc)
+		lo, hi = s.a.x+(-qb-sq)/(2*qa)-0.01, s.a.x+(-qb+sq)/(2*qa)+0.01
+	}
+	i0, i1 := within(xs, lo, hi)
+	for i := i0; i < i1; i++ {
+		x := xs[i]
 		cur := row[i]
 		if s.vessel && cur != tLungR && cur != tLungL {
 			continue
@@ -251,6 +281,14 @@ func (s *segment) paint(y, z float64, xs []float64, row []tissue) {
 			row[i] = nt
 		}
 	}
+}
+
+// within returns the index range [i0, i1) of the increasing xs that lie in
+// [lo, hi]: exactly the x with lo ≤ x ≤ hi, found by binary search.
+func within(xs []float64, lo, hi float64) (int, int) {
+	i0 := sort.Search(len(xs), func(i int) bool { return xs[i] >= lo })
+	i1 := sort.Search(len(xs), func(i int) bool { return xs[i] > hi })
+	return i0, max(i0, i1)
 }
 
 // tube turns a polyline with radii into segments.
