@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -109,6 +111,7 @@ func (ws *Workstation) OpenPath(path string) {
 			ws.seriesList.Refresh()
 			if len(st.Series) > 1 {
 				ws.seriesBox.Show()
+				ws.makeThumbnails(st)
 			} else {
 				ws.seriesBox.Hide()
 			}
@@ -187,7 +190,8 @@ func seriesTitle(s load.SeriesInfo) string {
 	return strings.Join(parts, " · ")
 }
 
-// newSeriesList lists the open study's series; picking one loads it.
+// newSeriesList lists the open study's series with a thumbnail each;
+// picking one loads it.
 func (ws *Workstation) newSeriesList() *widget.List {
 	l := widget.NewList(
 		func() int {
@@ -197,15 +201,58 @@ func (ws *Workstation) newSeriesList() *widget.List {
 			return len(ws.study.Series)
 		},
 		func() fyne.CanvasObject {
-			return widget.NewLabel("CT · description long enough\n512×512×300 · 300 files")
+			img := canvas.NewImageFromImage(nil)
+			img.FillMode = canvas.ImageFillContain
+			img.ScaleMode = canvas.ImageScalePixels
+			img.SetMinSize(fyne.NewSize(56, 56))
+			return container.NewBorder(nil, nil, img, nil,
+				widget.NewLabel("CT · description long enough\n512×512×300 · 300 files"))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			s := ws.study.Series[id]
-			o.(*widget.Label).SetText(fmt.Sprintf("%s\n%d×%d×%d · %d files",
+			c := o.(*fyne.Container)
+			c.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s\n%d×%d×%d · %d files",
 				seriesTitle(s), s.Dims[0], s.Dims[1], s.Dims[2], s.Files))
+			img := c.Objects[1].(*canvas.Image)
+			img.Image = ws.thumbs[id]
+			img.Refresh()
 		})
 	l.OnSelected = func(id widget.ListItemID) { ws.loadSeries(id) }
 	return l
+}
+
+// makeThumbnails decodes one slice per series in the background and shows
+// them in the list as they arrive.
+func (ws *Workstation) makeThumbnails(st *load.Study) {
+	ws.thumbs = map[int]image.Image{}
+	if ws.thumbCancel != nil {
+		ws.thumbCancel()
+	}
+	var ctx context.Context
+	ctx, ws.thumbCancel = context.WithCancel(context.Background())
+	go func() {
+		for i := range st.Series {
+			if ctx.Err() != nil {
+				return
+			}
+			th, err := st.Thumbnail(ctx, i)
+			if err != nil {
+				continue
+			}
+			p := viewer.AcquisitionPlane(th.Geometry)
+			k := viewer.SliceCount(th.Geometry, p) / 2
+			img, err := viewer.RenderSlice(th, p, k, viewer.NewWindowLUT(viewer.DefaultWindow(th)), nil)
+			if err != nil {
+				continue
+			}
+			fyne.Do(func() {
+				if ws.study == st {
+					ws.thumbs[i] = img
+					ws.seriesList.RefreshItem(i)
+				}
+			})
+		}
+	}()
 }
 
 // openLabels loads a label NIfTI over the open image; it must lie on the

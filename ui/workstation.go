@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"image"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -34,14 +36,16 @@ type Workstation struct {
 	viewArea *fyne.Container
 	blank    fyne.CanvasObject
 
-	panel      *windowPanel
-	overlay    *overlayPanel
-	status     *widget.Label
-	info       *widget.Label
-	infoPane   fyne.CanvasObject
-	seriesList *widget.List
-	seriesBox  *fyne.Container
-	loading    *loadingBar
+	panel       *windowPanel
+	overlay     *overlayPanel
+	status      *widget.Label
+	info        *widget.Label
+	infoPane    fyne.CanvasObject
+	seriesList  *widget.List
+	seriesBox   *fyne.Container
+	thumbs      map[int]image.Image
+	thumbCancel context.CancelFunc
+	loading     *loadingBar
 
 	study     *load.Study
 	seriesIdx int

@@ -138,6 +138,10 @@ func TestOpenPathLoadsInBackground(t *testing.T) {
 	if ws.scene.Volume.Dims != [3]int{8, 6, 3} {
 		t.Errorf("first loaded %v", ws.scene.Volume.Dims)
 	}
+	waitFor(t, "both thumbnails", func() bool { return len(ws.thumbs) == 2 })
+	if b, d := ws.thumbs[1].Bounds(), ws.study.Series[1].Dims; b.Dx()*b.Dy() != d[0]*d[1] {
+		t.Errorf("thumbnail 1 is %v for a series %v", b, ws.study.Series[1].Dims)
+	}
 	ws.seriesList.Select(1 - ws.seriesIdx)
 	waitFor(t, "the other series", func() bool { return ws.scene.Volume.Dims == [3]int{6, 4, 3} })
 }

@@ -395,3 +395,14 @@ func parallel(ctx context.Context, n, workers int, fn func(i int), after func())
 	}
 	return nil
 }
+
+// Thumbnail decodes only the middle slice, as a one-slice volume: enough
+// for a series picker without paying for the whole series.
+func (s *Series) Thumbnail(ctx context.Context) (*viewer.Volume, error) {
+	mid := *s
+	mid.slices = []slice{s.slices[len(s.slices)/2]}
+	mid.Geometry.Dims[2] = 1
+	mid.Geometry.Origin = mid.slices[0].pos
+	mid.Warnings = nil
+	return mid.Load(ctx, Options{Workers: 1})
+}

@@ -124,3 +124,15 @@ func (s *Study) Load(ctx context.Context, i int, opt Options) (*viewer.Volume, e
 // FromDICOM reports whether series i came from DICOM (whose NIfTI export
 // follows dcm2niix's row order).
 func (s *Study) FromDICOM(i int) bool { return s.vol == nil && i >= 0 && i < len(s.dicom) }
+
+// Thumbnail returns a small volume to preview series i: the middle slice of
+// a DICOM series, or the whole NIfTI volume (already in memory).
+func (s *Study) Thumbnail(ctx context.Context, i int) (*viewer.Volume, error) {
+	if i < 0 || i >= len(s.Series) {
+		return nil, fmt.Errorf("%w: %d", ErrNoSuchSeries, i)
+	}
+	if s.vol != nil {
+		return s.vol, nil
+	}
+	return s.dicom[i].Thumbnail(ctx)
+}
