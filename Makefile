@@ -56,8 +56,7 @@ run: build
 
 # README screenshots (docs/), from the real window under Xvfb.
 screenshots: build
-	scripts/gui-shots.sh docs/screenshots ../shared/data/ct-dicom-series-j2k
-	scripts/gui-shots.sh docs/screenshots/demo
+	scripts/readme-screenshots.sh
 
 clean:
 	rm -rf bin

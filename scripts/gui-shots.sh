@@ -21,13 +21,14 @@ app=$!
 trap 'kill $app 2>/dev/null || true' EXIT
 sleep "$WAIT"
 kill -0 $app || { echo "gui-shots: the app exited early:"; cat "$OUT/app.log"; exit 1; }
-win=$(xdotool search --sync --name Delineate | head -1)
+win=$(timeout 60 xdotool search --sync --name Delineate | head -1)
+[ -n "$win" ] || { echo "gui-shots: no window appeared"; cat "$OUT/app.log"; exit 1; }
 # No window manager under Xvfb: the keyboard follows the pointer, so park
 # the pointer over the window instead of asking for focus.
 xdotool windowmove "$win" 0 0 windowsize "$win" 1600 1000 2>/dev/null || true
 sleep 1
 xdotool mousemove 700 500
-shot() { import -window root "$OUT/$1.png"; }
+shot() { import -window "$win" "$OUT/$1.png" 2>/dev/null || import -window root "$OUT/$1.png"; }
 shot layout-1x3
 xdotool key alt+4; sleep 1; shot layout-2x2
 xdotool key alt+a; sleep 1; shot layout-axial

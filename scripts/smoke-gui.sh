@@ -9,7 +9,7 @@ if [ ! -d "$STUDY" ]; then
   STUDY=""
 fi
 OUT=$(mktemp -d)
-scripts/gui-shots.sh "$OUT" "$STUDY" >/dev/null
+timeout 300 scripts/gui-shots.sh "$OUT" "$STUDY" >/dev/null
 fail=0
 for f in "$OUT"/layout-*.png; do
   # Standard deviation of the grey levels: a blank or single-colour screen

@@ -197,7 +197,7 @@ func (ws *Workstation) showCursorInfo(ci view.CursorInfo) {
 	s := fmt.Sprintf("slice %d/%d   zoom %.0f%%", ci.Slice+1, ci.NumSlices, ci.Zoom*100)
 	if ci.Inside {
 		unit := ""
-		if ws.scene.Volume.Modality == "CT" {
+		if viewer.IsCT(ws.scene.Volume) {
 			unit = " HU"
 		}
 		s = fmt.Sprintf("voxel (%d, %d, %d)   LPS (%.1f, %.1f, %.1f) mm   value %s%s",

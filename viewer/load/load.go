@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"delineate/viewer"
@@ -71,6 +72,11 @@ func Open(ctx context.Context, path string, opt Options) (*Study, error) {
 		v, err := nifti.Read(path)
 		if err != nil {
 			return nil, err
+		}
+		if v.Description == "" {
+			// NIfTI has no series description worth showing; the file name is
+			// what the user picked.
+			v.Description = filepath.Base(path)
 		}
 		s.vol = v
 		s.Series = []SeriesInfo{infoOf(0, v.Geometry, SeriesInfo{
