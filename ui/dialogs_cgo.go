@@ -38,3 +38,12 @@ func (ws *Workstation) chooseLabels() {
 		}
 	}()
 }
+
+func (ws *Workstation) chooseSaveLabels() {
+	go func() {
+		p, err := sqdialog.File().Title("Save label map").Filter("NIfTI", "nii.gz", "nii").Save()
+		if err == nil {
+			fyne.Do(func() { ws.saveLabels(filepath.Clean(p), false) })
+		}
+	}()
+}

@@ -35,3 +35,12 @@ func (ws *Workstation) chooseLabels() {
 		}
 	}, ws.win)
 }
+
+func (ws *Workstation) chooseSaveLabels() {
+	dialog.ShowFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err == nil && w != nil {
+			w.Close()
+			ws.saveLabels(w.URI().Path(), true) // Fyne's dialog has confirmed the overwrite
+		}
+	}, ws.win)
+}

@@ -22,8 +22,22 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	if recent.ChildMenu == nil {
 		recent.Disabled = true
 	}
+	saveLabels := fyne.NewMenuItem("Save Labels As…", ws.chooseSaveLabels)
+	saveLabels.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}
 	demo := fyne.NewMenuItem("Demo Phantom", ws.ShowDemo)
-	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, fyne.NewMenuItemSeparator(), demo)
+	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, saveLabels, fyne.NewMenuItemSeparator(), demo)
+	undo := fyne.NewMenuItem("Undo", func() { ws.editor.undo() })
+	undo.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault}
+	redo := fyne.NewMenuItem("Redo", func() { ws.editor.redo() })
+	redo.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyY, Modifier: fyne.KeyModifierShortcutDefault}
+	redo2 := fyne.NewMenuItem("Redo", func() { ws.editor.redo() })
+	redo2.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	editMenu := fyne.NewMenu("Edit", undo, redo, redo2,
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Window/Level Tool (W)", func() { ws.editor.setMode(modeWindow) }),
+		fyne.NewMenuItem("Brush (B)", func() { ws.editor.setMode(modeBrush) }),
+		fyne.NewMenuItem("Eraser (E)", func() { ws.editor.setMode(modeEraser) }),
+	)
 
 	item := func(label string, key fyne.KeyName, fn func()) *fyne.MenuItem {
 		it := fyne.NewMenuItem(label, fn)
@@ -46,7 +60,7 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		phi,
 	)
-	return fyne.NewMainMenu(file, viewMenu)
+	return fyne.NewMainMenu(file, editMenu, viewMenu)
 }
 
 func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
@@ -62,8 +76,19 @@ func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
 func (ws *Workstation) bindKeys() {
 	c := ws.win.Canvas()
 	c.SetOnTypedRune(func(r rune) {
-		if r >= '1' && r <= '9' {
+		switch {
+		case r >= '1' && r <= '9':
 			ws.panel.preset(int(r - '1'))
+		case r == 'w' || r == 'W':
+			ws.editor.setMode(modeWindow)
+		case r == 'b' || r == 'B':
+			ws.editor.setMode(modeBrush)
+		case r == 'e' || r == 'E':
+			ws.editor.setMode(modeEraser)
+		case r == '[':
+			ws.editor.adjustRadius(1 / 1.25)
+		case r == ']':
+			ws.editor.adjustRadius(1.25)
 		}
 	})
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {

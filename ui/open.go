@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -65,7 +66,11 @@ func (ws *Workstation) ShowDemo() {
 	ws.loadGen++
 	gen := ws.loadGen
 	go func() {
-		ct, labels, _, err := phantom.Generate(phantom.DefaultOptions())
+		ct, labels, names, err := phantom.Generate(phantom.DefaultOptions())
+		table := &viewer.LabelTable{}
+		for _, l := range names {
+			table.Set(viewer.Label{ID: l.ID, Name: l.Name, Colour: l.Colour, Visible: true})
+		}
 		fyne.Do(func() {
 			if gen != ws.loadGen {
 				return
@@ -73,7 +78,7 @@ func (ws *Workstation) ShowDemo() {
 			if err == nil {
 				ws.study, ws.seriesIdx, ws.warnings = nil, -1, nil
 				ws.seriesBox.Hide()
-				err = ws.SetVolume(ct, labels, "Demo phantom")
+				err = ws.setVolumeTable(ct, labels, table, "Demo phantom")
 			}
 			if err != nil {
 				ws.showError(fmt.Errorf("demo phantom: %w", err))
@@ -266,13 +271,15 @@ func (ws *Workstation) openLabels(path string) {
 	go func() {
 		lab, err := nifti.Read(path)
 		fyne.Do(func() {
+			var lm *viewer.LabelMap
 			if err == nil {
-				err = sc.SetLabels(lab)
+				lm, err = adoptLabels(sc, lab, nil)
 			}
 			if err != nil {
 				ws.showError(fmt.Errorf("labels %s: %w", filepath.Base(path), err))
 				return
 			}
+			ws.editor.setLabels(lm)
 			ws.overlay.setScene(sc)
 			ws.refreshViews()
 		})
@@ -309,4 +316,31 @@ func (ws *Workstation) addRecent(path string) {
 func volumeSummary(v *viewer.Volume) string {
 	return fmt.Sprintf("%d×%d×%d voxels, %.3g×%.3g×%.3g mm, %s",
 		v.Dims[0], v.Dims[1], v.Dims[2], v.Spacing[0], v.Spacing[1], v.Spacing[2], v.Data.Type())
+}
+
+// saveLabels writes the edited label map as NIfTI in the background,
+// asking before it replaces an existing file.
+func (ws *Workstation) saveLabels(path string, overwrite bool) {
+	lm := ws.editor.labels
+	if lm == nil {
+		ws.showError(errors.New("there are no labels to save"))
+		return
+	}
+	go func() {
+		err := nifti.Write(path, lm.Volume, nifti.WriteOptions{Overwrite: overwrite, Description: "Delineate labels"})
+		fyne.Do(func() {
+			switch {
+			case errors.Is(err, os.ErrExist):
+				dialog.ShowConfirm("Replace file?", filepath.Base(path)+" exists. Replace it?", func(ok bool) {
+					if ok {
+						ws.saveLabels(path, true)
+					}
+				}, ws.win)
+			case err != nil:
+				ws.showError(fmt.Errorf("save labels: %w", err))
+			default:
+				ws.status.SetText("Saved labels to " + path)
+			}
+		})
+	}()
 }

@@ -120,6 +120,12 @@ type Tool interface {
 	Release(v *SliceView, e ToolEvent)
 }
 
+// Clicker is a Tool that also acts on a click without a drag (a brush
+// dab). Such a tool takes the click instead of the crosshair.
+type Clicker interface {
+	Click(v *SliceView, e ToolEvent)
+}
+
 // ToolEvent is a pointer event for a Tool, in viewport pixels (the units of
 // view.Viewport's screen coordinates: device pixels, so pass X, Y straight
 // to Viewport.ScreenToVoxel).
@@ -411,6 +417,11 @@ func (s *SliceView) MouseUp(ev *desktop.MouseEvent) {
 	s.press = svPress{}
 	if !p.moved && p.button == desktop.MouseButtonPrimary && !p.pan {
 		x, y := s.toPx(ev.Position)
+		if c, ok := s.tool().(Clicker); ok {
+			p.x, p.y = x, y
+			c.Click(s, s.toolEventFor(p))
+			return
+		}
 		if s.vp.SetCursorAt(x, y) {
 			s.Refresh()
 			if s.OnCursorChanged != nil {

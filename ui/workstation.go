@@ -46,6 +46,7 @@ type Workstation struct {
 	thumbs      map[int]image.Image
 	thumbCancel context.CancelFunc
 	loading     *loadingBar
+	editor      *editor
 
 	study     *load.Study
 	seriesIdx int
@@ -68,13 +69,14 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.panel = newWindowPanel()
 	ws.panel.OnChanged = ws.setWindow
 	ws.overlay = newOverlayPanel(ws.refreshViews)
+	ws.editor = newEditor(ws)
 	ws.loading = newLoadingBar()
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
 	ws.seriesBox = container.NewBorder(widget.NewLabelWithStyle("Series", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, ws.seriesList)
 	ws.seriesBox.Hide()
 
-	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.overlay.box)
+	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.editor.box, ws.overlay.box)
 	right := container.NewBorder(tools, nil, nil, nil, ws.infoPane)
 	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
 	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
@@ -96,12 +98,20 @@ func (ws *Workstation) Window() fyne.Window { return ws.win }
 // SetVolume shows a volume (and optional label map on its grid) in all
 // views, replacing what was shown.
 func (ws *Workstation) SetVolume(vol *viewer.Volume, labels *viewer.Volume, title string) error {
+	return ws.setVolumeTable(vol, labels, nil, title)
+}
+
+// setVolumeTable is SetVolume with a label table for the labels.
+func (ws *Workstation) setVolumeTable(vol *viewer.Volume, labels *viewer.Volume, table *viewer.LabelTable, title string) error {
 	sc := view.NewScene(vol)
+	var lm *viewer.LabelMap
 	if labels != nil {
-		if err := sc.SetLabels(labels); err != nil {
+		var err error
+		if lm, err = adoptLabels(sc, labels, table); err != nil {
 			return err
 		}
 	}
+	ws.editor.setLabels(lm)
 	ws.scene = sc
 	ws.title = title
 	for _, p := range viewer.Planes {
@@ -113,6 +123,7 @@ func (ws *Workstation) SetVolume(vol *viewer.Volume, labels *viewer.Volume, titl
 		ws.active = ws.views[viewer.Axial]
 	}
 	ws.overlay.setScene(sc)
+	ws.editor.setMode(ws.editor.mode)
 	ws.panel.setVolume(vol, sc.Window())
 	ws.applyLayout()
 	ws.updateInfo()
@@ -215,4 +226,28 @@ func formatValue(v float64) string {
 		return fmt.Sprintf("%d", int64(v))
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// adoptLabels puts a label volume on the scene (aligned to the image grid)
+// as an editable label map with its table.
+func adoptLabels(sc *view.Scene, labels *viewer.Volume, table *viewer.LabelTable) (*viewer.LabelMap, error) {
+	if err := sc.SetLabels(labels); err != nil {
+		return nil, err
+	}
+	lm, err := viewer.LabelMapFromVolume(sc.Labels)
+	if err != nil {
+		return nil, err
+	}
+	if lm.Volume != sc.Labels {
+		// Converted to uint8/uint16: the scene must draw what the tools edit.
+		if err := sc.SetLabels(lm.Volume); err != nil {
+			return nil, err
+		}
+		lm.Volume = sc.Labels
+	}
+	if table != nil {
+		lm.Table = *table
+		sc.Colours = lm.Table.Colours()
+	}
+	return lm, nil
 }

@@ -23,6 +23,7 @@ type command struct {
 var commands = []command{
 	{"info", "info PATH [--phi]", "list the series in a DICOM folder/file or NIfTI file as JSON", runInfo},
 	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force]", "write a series as NIfTI (dcm2niix-compatible orientation)", runConvert},
+	{"stats", "stats IMAGE LABELS.nii[.gz] [--names NAMES] [--series N]", "per-label voxels, volume (ml) and intensity mean/std/min/max as JSON", runStats},
 	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"delineate/viewer"
+	"delineate/viewer/labels"
+	"delineate/viewer/nifti"
+)
+
+func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	namesPath := fs.String("names", "", "label names: ITK-SNAP label file, Slicer colour table or JSON")
+	series := fs.Int("series", 0, "series index from `info` (for a DICOM folder)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErrorf("stats takes IMAGE and LABELS")
+	}
+	var names *viewer.LabelTable
+	if *namesPath != "" {
+		if names, err = labels.ReadTable(*namesPath); err != nil {
+			return fmt.Errorf("names: %w", err)
+		}
+	}
+	img, _, err := openVolume(ctx, pos[0], *series)
+	if err != nil {
+		return err
+	}
+	lab, err := nifti.Read(pos[1])
+	if err != nil {
+		return fmt.Errorf("labels: %w", err)
+	}
+	st, err := labels.Compute(img, lab, names)
+	if err != nil {
+		return fmt.Errorf("labels %s: %w", pos[1], err)
+	}
+	if !st.GeometryMatch {
+		fmt.Fprintf(stderr, "warning: intensity statistics left out: %s\n", st.Mismatch)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(st)
+}
