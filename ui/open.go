@@ -89,7 +89,12 @@ func (ws *Workstation) ShowDemo() {
 
 // OpenPath scans a DICOM file/folder or NIfTI file in the background, lists
 // its series and loads the largest. A newer open supersedes an older one.
-func (ws *Workstation) OpenPath(path string) {
+func (ws *Workstation) OpenPath(path string) { ws.OpenPathWithLabels(path, "") }
+
+// OpenPathWithLabels opens a study and, once its volume is shown, a label
+// map over it ("" for none).
+func (ws *Workstation) OpenPathWithLabels(path, labels string) {
+	ws.pendingLabels = labels
 	ws.loadGen++
 	gen := ws.loadGen
 	if ws.loading.cancel != nil {
@@ -176,6 +181,11 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 			ws.warnings = append(append([]string(nil), st.Warnings...), vol.Warnings...)
 			if err := ws.SetVolume(vol, nil, seriesTitle(info)); err != nil {
 				ws.showError(err)
+				return
+			}
+			if ws.pendingLabels != "" {
+				ws.openLabels(ws.pendingLabels)
+				ws.pendingLabels = ""
 			}
 		})
 	}()

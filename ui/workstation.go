@@ -36,17 +36,18 @@ type Workstation struct {
 	viewArea *fyne.Container
 	blank    fyne.CanvasObject
 
-	panel       *windowPanel
-	overlay     *overlayPanel
-	status      *widget.Label
-	info        *widget.Label
-	infoPane    fyne.CanvasObject
-	seriesList  *widget.List
-	seriesBox   *fyne.Container
-	thumbs      map[int]image.Image
-	thumbCancel context.CancelFunc
-	loading     *loadingBar
-	editor      *editor
+	panel         *windowPanel
+	overlay       *overlayPanel
+	status        *widget.Label
+	info          *widget.Label
+	infoPane      fyne.CanvasObject
+	seriesList    *widget.List
+	seriesBox     *fyne.Container
+	thumbs        map[int]image.Image
+	thumbCancel   context.CancelFunc
+	loading       *loadingBar
+	editor        *editor
+	pendingLabels string
 
 	study     *load.Study
 	seriesIdx int

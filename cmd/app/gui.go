@@ -10,13 +10,14 @@ import (
 // appID keys the preferences (recent studies) and the desktop integration.
 const appID = "app.delineate.desktop"
 
-// runGUI opens the workstation on path, or on the demo phantom.
-func runGUI(path string) int {
+// runGUI opens the workstation on path (with a label map over it), or on
+// the demo phantom.
+func runGUI(path, labels string) int {
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
 	ws := ui.NewWorkstation(a)
 	if path != "" {
-		ws.OpenPath(path)
+		ws.OpenPathWithLabels(path, labels)
 	} else {
 		ws.ShowDemo()
 	}

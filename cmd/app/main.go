@@ -37,7 +37,7 @@ func main() {
 // (2 for usage errors).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return runGUI("")
+		return runGUI("", "")
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
@@ -58,9 +58,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	if len(args) == 1 && !strings.HasPrefix(args[0], "-") {
+	if !strings.HasPrefix(args[0], "-") {
 		if _, err := os.Stat(args[0]); err == nil {
-			return runGUI(args[0]) // `delineate PATH` opens the study in the window
+			// `delineate PATH [--labels L.nii.gz]` opens the study in the window.
+			labels := ""
+			if len(args) == 3 && args[1] == "--labels" {
+				labels = args[2]
+			} else if len(args) != 1 {
+				fmt.Fprintln(stderr, "usage: delineate [PATH [--labels LABELS.nii.gz]]")
+				return 2
+			}
+			return runGUI(args[0], labels)
 		}
 	}
 	fmt.Fprintf(stderr, "delineate: unknown command or missing file %q\n", args[0])
@@ -69,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: delineate [PATH]          open the workstation window (the demo phantom without PATH)")
+	fmt.Fprintln(w, "usage: delineate [PATH [--labels L.nii.gz]]   open the workstation window (the demo phantom without PATH)")
 	fmt.Fprintln(w, "       delineate COMMAND [ARGS]")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n           %s\n", c.name, c.help, c.usage)

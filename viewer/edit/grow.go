@@ -17,14 +17,15 @@ import (
 //
 // Only voxels that are 0 are written: seeds and every other labelled voxel
 // keep their labels. With intensity set, growth passes only through voxels
-// whose intensity is in the range (seeds outside it still seed). Locked
-// labels take part as classes — so they hold their ground against their
-// neighbours — but the voxels they win stay 0. Nothing outside roi is read
-// or written.
+// whose intensity is in the range (seeds outside it still seed); it never
+// passes through NaN voxels. Locked labels take part as classes — so they
+// hold their ground against their neighbours — but the voxels they win
+// stay 0. Nothing outside roi is read or written.
 //
 // It needs two seed classes, or one with an intensity range. Memory is
-// about 10 bytes per roi voxel plus the frontier (an indexed binary heap,
-// each voxel in it at most once).
+// bounded: about 14 bytes per roi voxel (intensity, heap index, class, undo
+// snapshot) plus 8 per frontier voxel (an indexed binary heap with
+// decrease-key, so each voxel is in it at most once).
 func GrowFromSeeds(m *viewer.LabelMap, img *viewer.Volume, roi Box, intensity *Range) (*Change, error) {
 	if img == nil {
 		return nil, errors.New("grow from seeds needs an image")
@@ -41,49 +42,75 @@ func GrowFromSeeds(m *viewer.LabelMap, img *viewer.Volume, roi Box, intensity *R
 	if n > math.MaxInt32 {
 		return nil, errors.New("region of interest too large")
 	}
-	val := roiValues(img, roi)
-
+	// Intensity and heap position side by side: the search is bound by
+	// cache misses, and this halves them.
+	h := growHeap{node: make([]growNode, n)}
+	for at, v := range roiValues(img, roi) {
+		h.node[at].val = v
+	}
 	cls := make([]uint16, n)
-	h := growHeap{pos: make([]int32, n)}
-	classes := map[uint16]bool{}
+	seen := make([]bool, viewer.MaxLabelID+1)
+	classes := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	forBox(roi, func(i, j, k, at int) {
-		x := float64(val[at])
-		lo, hi = min(lo, x), max(hi, x)
+		x := float64(h.node[at].val)
+		nan := math.IsNaN(x)
+		if !nan {
+			lo, hi = min(lo, x), max(hi, x)
+		}
 		if l := m.At(m.Index(i, j, k)); l != 0 {
 			cls[at] = uint16(l)
-			classes[uint16(l)] = true
-			h.pos[at] = growOutside
+			if !seen[l] {
+				seen[l] = true
+				classes++
+			}
+			h.node[at].pos = growOutside
 			h.push(0, int32(at))
 			return
 		}
-		if intensity != nil && !intensity.Contains(x) {
-			h.pos[at] = growDone // never entered
+		if nan || intensity != nil && !intensity.Contains(x) {
+			h.node[at].pos = growDone // never entered
 		} else {
-			h.pos[at] = growOutside
+			h.node[at].pos = growOutside
 		}
 	})
-	if len(classes) == 0 {
+	if classes == 0 {
 		return nil, errors.New("no seeds: paint at least two labels inside the region")
 	}
-	if len(classes) == 1 && intensity == nil {
+	if classes == 1 && intensity == nil {
 		return nil, errors.New("one seed label: paint a second (e.g. background) or set an intensity range")
 	}
-	eps := float32(max((hi-lo)*1e-3, 1e-6))
+	eps := float32(1e-6)
+	if hi > lo {
+		eps = float32(max((hi-lo)*1e-3, 1e-6))
+	}
 
 	sx, sxy := d[0], d[0]*d[1]
+	step := [6]int{-1, 1, -sx, sx, -sxy, sxy}
 	for len(h.items) > 0 {
 		it := h.pop()
 		v := int(it.v)
 		c := cls[v]
-		dv, iv := it.d, val[v]
+		base, iv := it.d+eps, h.node[v].val
 		i, j, k := v%sx, (v/sx)%d[1], v/sxy
-		relax := func(w int) {
-			p := h.pos[w]
-			if p == growDone {
-				return
+		inside := [6]bool{i > 0, i < d[0]-1, j > 0, j < d[1]-1, k > 0, k < d[2]-1}
+		for n, s := range step {
+			if !inside[n] {
+				continue
 			}
-			nd := dv + eps + float32(math.Abs(float64(val[w]-iv)))
+			w := v + s
+			nw := h.node[w]
+			p := nw.pos
+			if p == growDone {
+				continue
+			}
+			diff := nw.val - iv
+			if diff < 0 {
+				diff = -diff
+			} else if diff != diff {
+				diff = 0 // a seed on a NaN voxel
+			}
+			nd := base + diff
 			if p == growOutside {
 				cls[w] = c
 				h.push(nd, int32(w))
@@ -93,29 +120,11 @@ func GrowFromSeeds(m *viewer.LabelMap, img *viewer.Volume, roi Box, intensity *R
 				h.up(int(p))
 			}
 		}
-		if i > 0 {
-			relax(v - 1)
-		}
-		if i < d[0]-1 {
-			relax(v + 1)
-		}
-		if j > 0 {
-			relax(v - sx)
-		}
-		if j < d[1]-1 {
-			relax(v + sx)
-		}
-		if k > 0 {
-			relax(v - sxy)
-		}
-		if k < d[2]-1 {
-			relax(v + sxy)
-		}
 	}
 
-	locked := map[uint16]bool{}
-	for l := range classes {
-		locked[l] = labelLocked(m, int(l))
+	locked := make([]bool, viewer.MaxLabelID+1)
+	for _, l := range m.Table.Labels {
+		locked[l.ID] = l.Locked
 	}
 	ch := Snapshot(m, "Grow from seeds", roi)
 	forBox(roi, func(i, j, k, at int) {
@@ -184,12 +193,19 @@ type growItem struct {
 // per comparison on millions of voxels.
 type growHeap struct {
 	items []growItem
-	pos   []int32 // voxel → index in items, or growOutside / growDone
+	node  []growNode // per voxel
+}
+
+// growNode is a voxel's intensity and its index in the heap's items, or
+// growOutside / growDone.
+type growNode struct {
+	val float32
+	pos int32
 }
 
 func (h *growHeap) push(d float32, v int32) {
 	h.items = append(h.items, growItem{d, v})
-	h.pos[v] = int32(len(h.items) - 1)
+	h.node[v].pos = int32(len(h.items) - 1)
 	h.up(len(h.items) - 1)
 }
 
@@ -197,9 +213,9 @@ func (h *growHeap) pop() growItem {
 	top := h.items[0]
 	last := len(h.items) - 1
 	h.items[0] = h.items[last]
-	h.pos[h.items[0].v] = 0
+	h.node[h.items[0].v].pos = 0
 	h.items = h.items[:last]
-	h.pos[top.v] = growDone
+	h.node[top.v].pos = growDone
 	if last > 0 {
 		h.down(0)
 	}
@@ -214,11 +230,11 @@ func (h *growHeap) up(i int) {
 			break
 		}
 		h.items[i] = h.items[p]
-		h.pos[h.items[i].v] = int32(i)
+		h.node[h.items[i].v].pos = int32(i)
 		i = p
 	}
 	h.items[i] = it
-	h.pos[it.v] = int32(i)
+	h.node[it.v].pos = int32(i)
 }
 
 func (h *growHeap) down(i int) {
@@ -236,9 +252,9 @@ func (h *growHeap) down(i int) {
 			break
 		}
 		h.items[i] = h.items[c]
-		h.pos[h.items[i].v] = int32(i)
+		h.node[h.items[i].v].pos = int32(i)
 		i = c
 	}
 	h.items[i] = it
-	h.pos[it.v] = int32(i)
+	h.node[it.v].pos = int32(i)
 }

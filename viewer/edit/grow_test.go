@@ -144,3 +144,38 @@ func TestGrowFromSeedsErrors(t *testing.T) {
 		t.Fatal("empty roi accepted")
 	}
 }
+
+func TestGrowFromSeedsNaN(t *testing.T) {
+	// A float image whose middle plane is NaN: each seed keeps to its side,
+	// and a seed on a NaN voxel still grows.
+	dims := [3]int{16, 16, 4}
+	g := viewer.Geometry{Dims: dims, Spacing: viewer.Vec3{1, 1, 1}, Direction: viewer.Identity3}
+	img, err := viewer.NewVolume(g, viewer.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := img.Data.(viewer.Voxels[float32])
+	forBox(Box{Max: dims}, func(i, j, k, at int) {
+		if i == 8 || i == 2 && j == 2 && k == 1 {
+			d[at] = float32(math.NaN())
+		}
+	})
+	m := toolMap(t, dims, viewer.Vec3{1, 1, 1})
+	m.Set(m.Index(2, 2, 1), 1)
+	m.Set(m.Index(12, 2, 1), 2)
+	if _, err := GrowFromSeeds(m, img, Box{Max: dims}, nil); err != nil {
+		t.Fatal(err)
+	}
+	forBox(Box{Max: dims}, func(i, j, k, at int) {
+		want := 1
+		switch {
+		case i == 8:
+			want = 0
+		case i > 8:
+			want = 2
+		}
+		if m.At(at) != want {
+			t.Fatalf("(%d,%d,%d) = %d, want %d", i, j, k, m.At(at), want)
+		}
+	})
+}

@@ -185,8 +185,8 @@ func TestFillHoles3D(t *testing.T) {
 	m := toolMap(t, [3]int{30, 20, 20}, viewer.Vec3{1, 1, 1})
 	toolShell(m, toolBox(2, 2, 2, 8, 8, 8), 1)   // cavity 4³ = 64
 	toolShell(m, toolBox(12, 2, 2, 18, 8, 8), 1) // cavity 64, opened below
-	m.Set(m.Index(14, 1+1, 4), 0)        // hole in the j=2 wall (the bbox's face)
-	m.Set(m.Index(4, 4, 4), 3)           // a nested label in the closed cavity
+	m.Set(m.Index(14, 2, 4), 0)                  // hole in the j=2 wall (the bbox's face)
+	m.Set(m.Index(4, 4, 4), 3)                   // a nested label in the closed cavity
 	m.Table.Set(viewer.Label{ID: 5, Locked: true})
 	m.Set(m.Index(5, 5, 5), 5) // a locked one too
 	before := toolAll(m)

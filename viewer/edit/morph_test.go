@@ -19,7 +19,7 @@ func TestClosingFillsCrack(t *testing.T) {
 	slit := toolBox(10, 10, 14, 11, 20, 15) // a closed internal slit
 	toolFill(m, slit, 0)
 	toolFill(m, toolBox(0, 0, 0, 3, 3, 3), 2) // another label, away
-	before := allOrFail(t, m)
+	before := toolAll(m)
 	c := Smooth(m, 1, Closing, 1)
 	if got := toolCount(m, 1, crack); got != crack.Size()-mouth.Size() {
 		t.Fatalf("crack: %d of %d filled", got, crack.Size()-mouth.Size())
@@ -64,7 +64,7 @@ func TestOpeningRemovesSpur(t *testing.T) {
 	toolFill(m, block, 1)
 	spur := toolBox(15, 10, 10, 19, 11, 11) // 1-voxel spur, 4 long
 	toolFill(m, spur, 1)
-	before := allOrFail(t, m)
+	before := toolAll(m)
 	c := Smooth(m, 1, Opening, 1.5)
 	if got := toolCount(m, 1, spur); got != 0 {
 		t.Fatalf("%d spur voxels left", got)
@@ -95,7 +95,7 @@ func TestMedianRemovesSaltAndPepper(t *testing.T) {
 	for _, p := range pepper {
 		m.Set(m.Index(p[0], p[1], p[2]), 0)
 	}
-	before := allOrFail(t, m)
+	before := toolAll(m)
 	c := Smooth(m, 1, Median, 1)
 	for _, p := range salt {
 		if m.At(m.Index(p[0], p[1], p[2])) != 0 {
@@ -124,7 +124,7 @@ func TestSmoothKeepsOtherLabels(t *testing.T) {
 	crack := toolBox(15, 5, 5, 16, 15, 25)
 	toolFill(m, crack, 2)
 	m.Table.Set(viewer.Label{ID: 2, Locked: true})
-	before := allOrFail(t, m)
+	before := toolAll(m)
 	if c := Smooth(m, 1, Closing, 1); c != nil || !slices.Equal(before, toolAll(m)) {
 		t.Fatal("closing overwrote another label")
 	}
@@ -134,11 +134,6 @@ func TestSmoothKeepsOtherLabels(t *testing.T) {
 			t.Fatalf("%v changed a locked label", meth)
 		}
 	}
-}
-
-func allOrFail(t *testing.T, m *viewer.LabelMap) []uint16 {
-	t.Helper()
-	return toolAll(m)
 }
 
 func TestEDTMatchesBruteForce(t *testing.T) {
