@@ -47,3 +47,12 @@ func (ws *Workstation) chooseSaveLabels() {
 		}
 	}()
 }
+
+func (ws *Workstation) chooseLabelNames() {
+	go func() {
+		p, err := sqdialog.File().Title("Open label names").Load()
+		if err == nil {
+			fyne.Do(func() { ws.openLabelNames(filepath.Clean(p)) })
+		}
+	}()
+}

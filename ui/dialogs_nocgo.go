@@ -44,3 +44,12 @@ func (ws *Workstation) chooseSaveLabels() {
 		}
 	}, ws.win)
 }
+
+func (ws *Workstation) chooseLabelNames() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err == nil && r != nil {
+			r.Close()
+			ws.openLabelNames(r.URI().Path())
+		}
+	}, ws.win)
+}

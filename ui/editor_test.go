@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"os"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -101,5 +102,27 @@ func TestWindowToolDoesNotPaint(t *testing.T) {
 	click(sv, fyne.NewPos(sv.Size().Width/2, sv.Size().Height/2))
 	if ws.editor.labels != nil {
 		t.Error("a window-tool click created labels")
+	}
+}
+
+// Label names from a JSON map reach the label list and the colours.
+func TestOpenLabelNames(t *testing.T) {
+	ws := newTestWorkstation(t)
+	vol := ctVolume(t)
+	lab, _ := viewer.NewVolume(vol.Geometry, viewer.Uint8)
+	if err := ws.SetVolume(vol, lab, "x"); err != nil {
+		t.Fatal(err)
+	}
+	names := t.TempDir() + "/names.json"
+	if err := os.WriteFile(names, []byte(`{"1": "spleen", "2": "kidney_right"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws.openLabelNames(names)
+	waitFor(t, "the names", func() bool { return len(ws.editor.labels.Table.Labels) == 2 })
+	if got := ws.editor.labelSel.Options[0]; got != "1  spleen" {
+		t.Errorf("first label option %q", got)
+	}
+	if ws.scene.Colours == nil {
+		t.Error("scene colours not taken from the table")
 	}
 }

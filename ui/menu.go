@@ -25,7 +25,8 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	saveLabels := fyne.NewMenuItem("Save Labels As…", ws.chooseSaveLabels)
 	saveLabels.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}
 	demo := fyne.NewMenuItem("Demo Phantom", ws.ShowDemo)
-	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, saveLabels, fyne.NewMenuItemSeparator(), demo)
+	labelNames := fyne.NewMenuItem("Open Label Names…", ws.chooseLabelNames)
+	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels, fyne.NewMenuItemSeparator(), demo)
 	undo := fyne.NewMenuItem("Undo", func() { ws.editor.undo() })
 	undo.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault}
 	redo := fyne.NewMenuItem("Redo", func() { ws.editor.redo() })

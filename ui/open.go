@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"delineate/viewer"
+	"delineate/viewer/labels"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 	"delineate/viewer/phantom"
@@ -351,6 +352,29 @@ func (ws *Workstation) saveLabels(path string, overwrite bool) {
 			default:
 				ws.status.SetText("Saved labels to " + path)
 			}
+		})
+	}()
+}
+
+// openLabelNames applies a label table (ITK-SNAP, Slicer colour table or
+// JSON id→name) to the label map being shown.
+func (ws *Workstation) openLabelNames(path string) {
+	if ws.editor.labels == nil || ws.scene == nil {
+		ws.showError(errors.New("open a label map before its names"))
+		return
+	}
+	go func() {
+		t, err := labels.ReadTable(path)
+		fyne.Do(func() {
+			if err != nil {
+				ws.showError(err)
+				return
+			}
+			ws.editor.labels.Table = *t
+			ws.scene.Colours = t.Colours()
+			ws.scene.MarkLabelsChanged()
+			ws.editor.refreshLabelList()
+			ws.refreshViews()
 		})
 	}()
 }
