@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -20,30 +21,33 @@ const (
 	modeWindow toolMode = iota // window/level (and click = crosshair)
 	modeBrush                  // paint the active label
 	modeEraser                 // paint label 0
+	modeFill                   // flood fill from the clicked voxel
 )
 
 // editor holds the label map being corrected, its undo history and the
 // brush settings, and turns slice-view gestures into viewer/edit calls.
 type editor struct {
-	ws        *Workstation
-	labels    *viewer.LabelMap
-	history   edit.History
-	mode      toolMode
-	label     int
-	radiusMM  float64
-	sphere    bool
-	emptyOnly bool
+	ws       *Workstation
+	labels   *viewer.LabelMap
+	history  edit.History
+	mode     toolMode
+	label    int
+	radiusMM float64
+	sphere   bool        // 3D: sphere brush, 3D fill, 3D hole filling
+	sampling bool        // the next click samples the threshold range
+	busy     atomic.Bool // a long operation runs: no edits until it ends
 
 	modeSel   *widget.RadioGroup
 	labelSel  *widget.Select
 	radius    *widget.Slider
 	radiusLbl *widget.Label
 	sphereChk *widget.Check
-	emptyChk  *widget.Check
 	box       *fyne.Container
+
+	tools // policy, threshold, fill and label-operation widgets
 }
 
-var modeNames = []string{"Window (W)", "Brush (B)", "Eraser (E)"}
+var modeNames = []string{"Window (W)", "Brush (B)", "Eraser (E)", "Fill (F)"}
 
 func newEditor(ws *Workstation) *editor {
 	e := &editor{ws: ws, label: 1, radiusMM: 5}
@@ -65,13 +69,15 @@ func newEditor(ws *Workstation) *editor {
 	e.radius = widget.NewSlider(0.5, 50)
 	e.radius.Step = 0.5
 	e.radius.OnChanged = func(v float64) { e.radiusMM = v; e.showRadius() }
-	e.sphereChk = widget.NewCheck("3D sphere", func(b bool) { e.sphere = b })
-	e.emptyChk = widget.NewCheck("Only empty voxels", func(b bool) { e.emptyOnly = b })
+	e.sphereChk = widget.NewCheck("3D", func(b bool) { e.sphere = b })
+	e.buildTools()
 	e.box = container.NewVBox(
 		widget.NewLabelWithStyle("Edit", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		e.modeSel, e.labelSel,
+		e.modeSel,
+		container.NewBorder(nil, nil, nil, e.sphereChk, e.labelSel),
 		container.NewBorder(nil, nil, e.radiusLbl, nil, e.radius),
-		container.NewHBox(e.sphereChk, e.emptyChk),
+		e.opsAcc,
+		e.opStatus,
 	)
 	e.radius.SetValue(e.radiusMM)
 	e.modeSel.SetSelected(modeNames[modeWindow])
@@ -116,6 +122,7 @@ func (e *editor) refreshLabelList() {
 // setMode switches the left-drag tool of every view.
 func (e *editor) setMode(m toolMode) {
 	e.mode = m
+	e.sampling = false
 	if e.modeSel.Selected != modeNames[m] {
 		e.modeSel.SetSelected(modeNames[m])
 	}
@@ -123,9 +130,12 @@ func (e *editor) setMode(m toolMode) {
 		if v == nil {
 			continue
 		}
-		if m == modeWindow {
+		switch m {
+		case modeWindow:
 			v.Tool = nil
-		} else {
+		case modeFill:
+			v.Tool = &fillTool{e: e}
+		default:
 			v.Tool = &brushTool{e: e}
 		}
 	}
@@ -159,13 +169,6 @@ func (e *editor) brush(v *SliceView) edit.Brush {
 	return edit.Brush{RadiusMM: e.radiusMM, Sphere: e.sphere, Axis: v.Viewport().Layout().NormalAxis}
 }
 
-func (e *editor) policy() edit.Policy {
-	if e.emptyOnly {
-		return edit.Policy{Overwrite: edit.OverwriteEmptyOnly}
-	}
-	return edit.Policy{}
-}
-
 func (e *editor) paintLabel() int {
 	if e.mode == modeEraser {
 		return 0
@@ -182,7 +185,7 @@ func (e *editor) changed() {
 }
 
 func (e *editor) undo() {
-	if e.labels != nil {
+	if e.labels != nil && !e.busy.Load() {
 		if _, ok := e.history.Undo(e.labels); ok {
 			e.changed()
 		}
@@ -190,7 +193,7 @@ func (e *editor) undo() {
 }
 
 func (e *editor) redo() {
-	if e.labels != nil {
+	if e.labels != nil && !e.busy.Load() {
 		if _, ok := e.history.Redo(e.labels); ok {
 			e.changed()
 		}
@@ -215,7 +218,7 @@ func (t *brushTool) voxel(v *SliceView, x, y float64) ([3]float64, bool) {
 }
 
 func (t *brushTool) Press(v *SliceView, ev ToolEvent) {
-	if !t.e.ensureLabels() {
+	if t.e.busy.Load() || !t.e.ensureLabels() {
 		return
 	}
 	t.stroke = edit.NewStroke(t.e.labels, t.e.ws.scene.Volume, t.e.brush(v), t.e.paintLabel(), t.e.policy())
@@ -248,7 +251,7 @@ func (t *brushTool) Release(v *SliceView, ev ToolEvent) {
 
 // Click paints a single dab.
 func (t *brushTool) Click(v *SliceView, ev ToolEvent) {
-	if !t.e.ensureLabels() {
+	if t.e.busy.Load() || !t.e.ensureLabels() {
 		return
 	}
 	idx, ok := v.Viewport().ScreenToVoxel(ev.X, ev.Y)

@@ -38,6 +38,16 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Window/Level Tool (W)", func() { ws.editor.setMode(modeWindow) }),
 		fyne.NewMenuItem("Brush (B)", func() { ws.editor.setMode(modeBrush) }),
 		fyne.NewMenuItem("Eraser (E)", func() { ws.editor.setMode(modeEraser) }),
+		fyne.NewMenuItem("Fill (F)", func() { ws.editor.setMode(modeFill) }),
+		fyne.NewMenuItem("Sample Threshold (T)", func() { ws.editor.startSampling() }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Grow from Seeds (G)", func() { ws.editor.growFromSeeds() }),
+		fyne.NewMenuItem("Interpolate Slices (I)", func() { ws.editor.interpolate() }),
+		fyne.NewMenuItem("Keep Largest Island", func() { ws.editor.keepLargest() }),
+		fyne.NewMenuItem("Remove Small Islands", func() { ws.editor.removeSmall() }),
+		fyne.NewMenuItem("Split Islands", func() { ws.editor.splitIslands() }),
+		fyne.NewMenuItem("Fill Holes", func() { ws.editor.fillHoles() }),
+		fyne.NewMenuItem("Smooth", func() { ws.editor.smooth() }),
 	)
 
 	item := func(label string, key fyne.KeyName, fn func()) *fyne.MenuItem {
@@ -86,10 +96,13 @@ func (ws *Workstation) bindKeys() {
 			ws.editor.setMode(modeBrush)
 		case r == 'e' || r == 'E':
 			ws.editor.setMode(modeEraser)
+		case ws.editor.typedRune(r): // F, T, G, I: the editor's tools
 		case r == '[':
 			ws.editor.adjustRadius(1 / 1.25)
 		case r == ']':
 			ws.editor.adjustRadius(1.25)
+		case r == 'p' || r == 'P':
+			ws.pickHoveredLabel()
 		}
 	})
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {

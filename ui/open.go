@@ -293,6 +293,7 @@ func (ws *Workstation) openLabels(path string) {
 			ws.editor.setLabels(lm)
 			ws.overlay.setScene(sc)
 			ws.refreshViews()
+			ws.labelsChanged()
 		})
 	}()
 }
@@ -375,6 +376,7 @@ func (ws *Workstation) openLabelNames(path string) {
 			ws.scene.MarkLabelsChanged()
 			ws.editor.refreshLabelList()
 			ws.refreshViews()
+			ws.labelsChanged()
 		})
 	}()
 }

@@ -47,6 +47,9 @@ type Workstation struct {
 	thumbCancel   context.CancelFunc
 	loading       *loadingBar
 	editor        *editor
+	labelsPanel   *labelsPanel
+	stats         *statsPanel
+	lastHover     view.CursorInfo // the last pointer report, for key P
 	pendingLabels string
 
 	study     *load.Study
@@ -71,6 +74,8 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.panel.OnChanged = ws.setWindow
 	ws.overlay = newOverlayPanel(ws.refreshViews)
 	ws.editor = newEditor(ws)
+	ws.labelsPanel = newLabelsPanel(ws)
+	ws.stats = newStatsPanel(ws)
 	ws.loading = newLoadingBar()
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
@@ -78,7 +83,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.seriesBox.Hide()
 
 	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.editor.box, ws.overlay.box)
-	right := container.NewBorder(tools, nil, nil, nil, ws.infoPane)
+	right := container.NewBorder(tools, nil, nil, nil, ws.newSideTabs())
 	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
 	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
 	ws.win.SetContent(body)
@@ -128,6 +133,7 @@ func (ws *Workstation) setVolumeTable(vol *viewer.Volume, labels *viewer.Volume,
 	ws.panel.setVolume(vol, sc.Window())
 	ws.applyLayout()
 	ws.updateInfo()
+	ws.labelsChanged()
 	ws.win.SetTitle("Delineate — " + title)
 	ws.status.SetText(fmt.Sprintf("%s  %d×%d×%d", title, vol.Dims[0], vol.Dims[1], vol.Dims[2]))
 	return nil
@@ -203,6 +209,7 @@ func (ws *Workstation) applyLayout() {
 // showCursorInfo fills the status bar: voxel, patient position, value,
 // slice and zoom.
 func (ws *Workstation) showCursorInfo(ci view.CursorInfo) {
+	ws.lastHover = ci
 	if ws.scene == nil {
 		return
 	}

@@ -1,0 +1,261 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"slices"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"delineate/viewer"
+	"delineate/viewer/labels"
+)
+
+// statsPanel measures every label of the label map on the image (voxels,
+// volume, mean ± std, min, max) and draws the intensity histogram of the
+// active label. Measuring runs in the background on a snapshot of the
+// label voxels, so painting can go on meanwhile.
+type statsPanel struct {
+	ws     *Workstation
+	button *widget.Button
+	status *widget.Label
+	table  *widget.Table
+	hist   *canvas.Raster
+	box    *fyne.Container
+
+	stats *labels.Stats
+	img   *viewer.Volume // what stats were measured on
+	lab   *viewer.Volume // snapshot of the label voxels
+	gen   int            // bumps per request; stale results are dropped
+
+	histID int
+	counts []int
+	lo, hi float64
+
+	// onDone, for tests, is called on the UI goroutine after each result.
+	onDone func()
+}
+
+var statsColumns = []string{"ID", "Name", "Voxels", "mL", "Mean ± SD", "Min", "Max"}
+var statsWidths = []float32{40, 90, 70, 60, 100, 55, 55}
+
+const statsHistBins = 64
+
+func newStatsPanel(ws *Workstation) *statsPanel {
+	p := &statsPanel{ws: ws}
+	p.button = widget.NewButton("Statistics", p.compute)
+	p.status = widget.NewLabel("")
+	p.status.Truncation = fyne.TextTruncateEllipsis
+	p.table = widget.NewTableWithHeaders(
+		func() (int, int) {
+			if p.stats == nil {
+				return 0, len(statsColumns)
+			}
+			return len(p.stats.Labels), len(statsColumns)
+		},
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(c widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(p.cell(c.Row, c.Col)) })
+	p.table.ShowHeaderColumn = false
+	p.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	p.table.UpdateHeader = func(c widget.TableCellID, o fyne.CanvasObject) {
+		if c.Col >= 0 && c.Col < len(statsColumns) {
+			o.(*widget.Label).SetText(statsColumns[c.Col])
+		}
+	}
+	for i, w := range statsWidths {
+		p.table.SetColumnWidth(i, w)
+	}
+	p.table.OnSelected = func(c widget.TableCellID) {
+		if p.stats != nil && c.Row >= 0 && c.Row < len(p.stats.Labels) {
+			ws.labelsPanel.selectLabel(p.stats.Labels[c.Row].ID)
+		}
+	}
+	p.hist = canvas.NewRaster(p.drawHistogram)
+	p.hist.SetMinSize(fyne.NewSize(200, 60))
+	p.box = container.NewBorder(
+		container.NewBorder(nil, nil, p.button, nil, p.status),
+		p.hist, nil, nil, p.table)
+	return p
+}
+
+// cell is the text of one table cell.
+func (p *statsPanel) cell(row, col int) string {
+	if p.stats == nil || row < 0 || row >= len(p.stats.Labels) {
+		return ""
+	}
+	s := p.stats.Labels[row]
+	num := func(f *float64) string {
+		if f == nil {
+			return "–"
+		}
+		return strconv.FormatFloat(*f, 'f', -1, 64)
+	}
+	switch col {
+	case 0:
+		return strconv.Itoa(s.ID)
+	case 1:
+		return s.Name
+	case 2:
+		return strconv.FormatInt(s.Voxels, 10)
+	case 3:
+		return fmt.Sprintf("%.2f", s.VolumeML)
+	case 4:
+		if s.Mean == nil || s.Std == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f ± %.1f", *s.Mean, *s.Std)
+	case 5:
+		return num(s.Min)
+	case 6:
+		return num(s.Max)
+	}
+	return ""
+}
+
+// snapshotLabels copies the label voxels so a background pass does not
+// race with painting.
+func snapshotLabels(lm *viewer.LabelMap) *viewer.Volume {
+	v := *lm.Volume
+	switch d := lm.Data.(type) {
+	case viewer.Voxels[uint8]:
+		v.Data = viewer.Voxels[uint8](slices.Clone(d))
+	case viewer.Voxels[uint16]:
+		v.Data = viewer.Voxels[uint16](slices.Clone(d))
+	}
+	return &v
+}
+
+// compute measures the current label map in the background.
+func (p *statsPanel) compute() {
+	sc, lm := p.ws.scene, p.ws.editor.labels
+	p.gen++
+	if sc == nil || lm == nil {
+		p.stats, p.img, p.lab, p.counts = nil, nil, nil, nil
+		p.status.SetText("No labels")
+		p.table.Refresh()
+		p.hist.Refresh()
+		return
+	}
+	gen, img, lab := p.gen, sc.Volume, snapshotLabels(lm)
+	names := viewer.LabelTable{Labels: slices.Clone(lm.Table.Labels)}
+	id := p.ws.editor.label
+	p.status.SetText("Measuring…")
+	p.button.Disable()
+	go func() {
+		st, err := labels.Compute(img, lab, &names)
+		var counts []int
+		var lo, hi float64
+		if err == nil {
+			counts, lo, hi = labelHistogram(st, img, lab, id)
+		}
+		fyne.Do(func() {
+			if gen != p.gen {
+				return
+			}
+			p.button.Enable()
+			if err != nil {
+				p.stats = nil
+				p.status.SetText("Error: " + err.Error())
+			} else {
+				p.stats, p.img, p.lab = st, img, lab
+				p.status.SetText(statsSummary(st))
+				p.histID, p.counts, p.lo, p.hi = id, counts, lo, hi
+			}
+			p.table.Refresh()
+			p.hist.Refresh()
+			if p.onDone != nil {
+				p.onDone()
+			}
+		})
+	}()
+}
+
+func statsSummary(st *labels.Stats) string {
+	s := fmt.Sprintf("%d labels", len(st.Labels))
+	if !st.GeometryMatch {
+		s += " (no intensities: " + st.Mismatch + ")"
+	}
+	return s
+}
+
+// labelHistogram counts id's intensities over its own min..max.
+func labelHistogram(st *labels.Stats, img, lab *viewer.Volume, id int) ([]int, float64, float64) {
+	for _, l := range st.Labels {
+		if l.ID != id || l.Min == nil || l.Max == nil {
+			continue
+		}
+		lo, hi := *l.Min, *l.Max
+		if !(hi > lo) {
+			hi = lo + 1
+		}
+		return labels.Histogram(img, lab, id, statsHistBins, lo, hi), lo, hi
+	}
+	return nil, 0, 0
+}
+
+// setLabel shows the histogram of label id from the last measurement.
+func (p *statsPanel) setLabel(id int) {
+	if p.stats == nil || id == p.histID {
+		return
+	}
+	p.histID = id
+	st, img, lab, gen := p.stats, p.img, p.lab, p.gen
+	go func() {
+		counts, lo, hi := labelHistogram(st, img, lab, id)
+		fyne.Do(func() {
+			if gen != p.gen || id != p.histID {
+				return
+			}
+			p.counts, p.lo, p.hi = counts, lo, hi
+			p.hist.Refresh()
+			if p.onDone != nil {
+				p.onDone()
+			}
+		})
+	}()
+	for i, l := range st.Labels {
+		if l.ID == id {
+			p.table.ScrollTo(widget.TableCellID{Row: i, Col: 0})
+		}
+	}
+}
+
+// drawHistogram draws the active label's log-scaled intensity counts in
+// its colour, as the window panel draws the image's.
+func (p *statsPanel) drawHistogram(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	bg := color.RGBA{0x0c, 0x0c, 0x0d, 0xff}
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = bg.R, bg.G, bg.B, bg.A
+	}
+	if len(p.counts) == 0 || w <= 0 || h <= 0 {
+		return img
+	}
+	maxLog := 0.0
+	for _, c := range p.counts {
+		maxLog = max(maxLog, log1p(c))
+	}
+	if maxLog == 0 {
+		return img
+	}
+	c := color.RGBA{0x9c, 0xc8, 0xe0, 0xff}
+	if p.ws.labelsPanel != nil {
+		c = p.ws.labelsPanel.entry(p.histID).Colour
+		c.A = 0xff
+	}
+	for x := 0; x < w; x++ {
+		b := x * len(p.counts) / w
+		bar := int(float64(h) * log1p(p.counts[b]) / maxLog)
+		for y := h - bar; y < h; y++ {
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
