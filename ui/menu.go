@@ -43,11 +43,11 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Grow from Seeds (G)", func() { ws.editor.growFromSeeds() }),
 		fyne.NewMenuItem("Interpolate Slices (I)", func() { ws.editor.interpolate() }),
-		fyne.NewMenuItem("Keep Largest Island", func() { ws.editor.keepLargest() }),
-		fyne.NewMenuItem("Remove Small Islands", func() { ws.editor.removeSmall() }),
-		fyne.NewMenuItem("Split Islands", func() { ws.editor.splitIslands() }),
-		fyne.NewMenuItem("Fill Holes", func() { ws.editor.fillHoles() }),
-		fyne.NewMenuItem("Smooth", func() { ws.editor.smooth() }),
+		altItem("Keep Largest Island", fyne.KeyK, func() { ws.editor.keepLargest() }),
+		altItem("Remove Small Islands", fyne.KeyR, func() { ws.editor.removeSmall() }),
+		altItem("Split Islands", fyne.KeyX, func() { ws.editor.splitIslands() }),
+		altItem("Fill Holes", fyne.KeyH, func() { ws.editor.fillHoles() }),
+		altItem("Smooth", fyne.KeyM, func() { ws.editor.smooth() }),
 	)
 
 	item := func(label string, key fyne.KeyName, fn func()) *fyne.MenuItem {
@@ -132,4 +132,12 @@ func (ws *Workstation) bindMenuShortcuts(m *fyne.MainMenu) {
 	for _, menu := range m.Items {
 		walk(menu.Items)
 	}
+}
+
+// altItem is a menu item whose Alt shortcut shows in the menu and works
+// from the canvas (see bindMenuShortcuts).
+func altItem(label string, key fyne.KeyName, fn func()) *fyne.MenuItem {
+	it := fyne.NewMenuItem(label, fn)
+	it.Shortcut = &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierAlt}
+	return it
 }
