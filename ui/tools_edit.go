@@ -394,23 +394,43 @@ func applyChange(m *viewer.LabelMap, c *edit.Change) {
 	}
 }
 
-func (e *editor) interpolate() {
-	if e.ready() {
-		e.record(edit.InterpolateSlices(e.labels, e.label, e.activeAxis()), "Interpolate")
+// runBackground runs a label operation on a copy of the labels in a
+// goroutine, with editing disabled, and applies its change on the UI
+// goroutine as one undo step: the window keeps drawing meanwhile.
+func (e *editor) runBackground(name string, op func(work *viewer.LabelMap) *edit.Change) {
+	if !e.ready() {
+		return
 	}
+	lm := e.labels
+	work := cloneLabels(lm)
+	e.setBusy(true, name+"…")
+	go func() {
+		c := op(work)
+		fyne.Do(func() {
+			defer func() { e.setBusy(false, e.opStatus.Text) }()
+			if e.labels != lm {
+				e.setOpStatus(name + ": labels replaced, result dropped")
+				return
+			}
+			applyChange(lm, c)
+			e.record(c, name)
+		})
+	}()
+}
+
+func (e *editor) interpolate() {
+	label, axis := e.label, e.activeAxis()
+	e.runBackground("Interpolate", func(m *viewer.LabelMap) *edit.Change { return edit.InterpolateSlices(m, label, axis) })
 }
 
 func (e *editor) keepLargest() {
-	if e.ready() {
-		e.record(edit.KeepLargestIsland(e.labels, e.label), "Keep largest island")
-	}
+	label := e.label
+	e.runBackground("Keep largest island", func(m *viewer.LabelMap) *edit.Change { return edit.KeepLargestIsland(m, label) })
 }
 
 func (e *editor) removeSmall() {
-	if e.ready() {
-		n := int(e.floatEntry(e.minIsland, 100))
-		e.record(edit.RemoveSmallIslands(e.labels, e.label, n), "Remove small islands")
-	}
+	label, n := e.label, int(e.floatEntry(e.minIsland, 100))
+	e.runBackground("Remove small islands", func(m *viewer.LabelMap) *edit.Change { return edit.RemoveSmallIslands(m, label, n) })
 }
 
 // splitIslands gives each island its own id: the largest keeps the label
@@ -438,16 +458,12 @@ func (e *editor) splitIslands() {
 }
 
 func (e *editor) fillHoles() {
-	if e.ready() {
-		e.record(edit.FillHoles(e.labels, e.label, e.sphere, e.activeAxis()), "Fill holes")
-	}
+	label, threeD, axis := e.label, e.sphere, e.activeAxis()
+	e.runBackground("Fill holes", func(m *viewer.LabelMap) *edit.Change { return edit.FillHoles(m, label, threeD, axis) })
 }
 
 func (e *editor) smooth() {
-	if !e.ready() {
-		return
-	}
-	mm := e.floatEntry(e.smoothMM, 2)
-	m := edit.SmoothMethod(max(0, e.smoothSel.SelectedIndex()))
-	e.record(edit.Smooth(e.labels, e.label, m, mm), "Smooth "+m.String())
+	label, mm := e.label, e.floatEntry(e.smoothMM, 2)
+	method := edit.SmoothMethod(max(0, e.smoothSel.SelectedIndex()))
+	e.runBackground("Smooth "+method.String(), func(m *viewer.LabelMap) *edit.Change { return edit.Smooth(m, label, method, mm) })
 }

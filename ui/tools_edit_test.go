@@ -193,8 +193,11 @@ func TestLabelOperationButtons(t *testing.T) {
 	paint(lm, 1, 2, 5, 2, 5, k, k+1) // 9 voxels
 	paint(lm, 1, 15, 16, 15, 16, k, k+1)
 	before := labelData(lm)
+	// Label operations run in the background: wait for each to land.
+	settle := func() { waitFor(t, "the operation", func() bool { return !e.busy.Load() }) }
 
 	test.Tap(findButton(t, e, "Keep largest"))
+	settle()
 	if n := countLabel(lm, 1); n != 9 {
 		t.Errorf("keep largest: %d voxels, want 9", n)
 	}
@@ -202,6 +205,7 @@ func TestLabelOperationButtons(t *testing.T) {
 
 	e.minIsland.SetText("5")
 	test.Tap(findButton(t, e, "Remove islands <"))
+	settle()
 	if n := countLabel(lm, 1); n != 9 {
 		t.Errorf("remove islands < 5: %d voxels, want 9", n)
 	}
@@ -217,6 +221,7 @@ func TestLabelOperationButtons(t *testing.T) {
 	lm.Set(lm.Index(3, 3, k), 0)
 	ring := labelData(lm)
 	test.Tap(findButton(t, e, "Fill holes (3D per check)"))
+	settle()
 	if lm.At(lm.Index(3, 3, k)) != 1 {
 		t.Error("fill holes left the hole")
 	}
@@ -226,6 +231,7 @@ func TestLabelOperationButtons(t *testing.T) {
 	// Median smoothing removes the lone voxel.
 	e.smoothMM.SetText("1")
 	test.Tap(findButton(t, e, "Smooth"))
+	settle()
 	if lm.At(lm.Index(15, 15, k)) != 0 {
 		t.Error("median smoothing kept a lone voxel")
 	}
@@ -238,6 +244,7 @@ func TestLabelOperationButtons(t *testing.T) {
 	paint(lm, 1, 2, 5, 2, 5, 4, 5)
 	two := labelData(lm)
 	test.TypeOnCanvas(ws.win.Canvas(), "i")
+	settle()
 	if n := countLabel(lm, 1); n != 27 {
 		t.Errorf("interpolate: %d voxels, want 27", n)
 	}
