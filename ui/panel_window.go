@@ -137,44 +137,48 @@ func (p *windowPanel) show(w viewer.Window) {
 // drawHistogram draws log-scaled counts with the window's ramp over them, so
 // the user sees which intensities the window spans.
 func (p *windowPanel) drawHistogram(w, h int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	span := p.hi - p.lo
+	lowX := int(float64(w) * (p.win.Center - p.win.Width/2 - p.lo) / span)
+	highX := int(float64(w) * (p.win.Center + p.win.Width/2 - p.lo) / span)
+	img := drawBars(w, h, p.counts, func(x int) color.RGBA {
+		if x >= lowX && x <= highX {
+			return color.RGBA{0x9c, 0xc8, 0xe0, 0xff}
+		}
+		return color.RGBA{0x70, 0x74, 0x7a, 0xff}
+	})
+	// The window ramp: black at C−W/2 rising to white at C+W/2.
+	ramp := color.RGBA{0xf0, 0xb0, 0x30, 0xff}
+	for x := max(lowX, 0); x <= min(highX, w-1) && highX > lowX && len(p.counts) > 0; x++ {
+		y := h - 1 - (h-1)*(x-lowX)/(highX-lowX)
+		img.SetRGBA(x, y, ramp)
+	}
+	return img
+}
+
+// drawBars draws a log-scaled histogram on the panel background, one bar
+// per pixel column in the colour barColour gives that column.
+func drawBars(w, h int, counts []int, barColour func(x int) color.RGBA) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, max(w, 0), max(h, 0)))
 	bg := color.RGBA{0x0c, 0x0c, 0x0d, 0xff}
 	for i := 0; i < len(img.Pix); i += 4 {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = bg.R, bg.G, bg.B, bg.A
 	}
-	if len(p.counts) == 0 || w <= 0 || h <= 0 {
+	if len(counts) == 0 || w <= 0 || h <= 0 {
 		return img
 	}
 	maxLog := 0.0
-	for _, c := range p.counts {
+	for _, c := range counts {
 		maxLog = max(maxLog, log1p(c))
 	}
 	if maxLog == 0 {
 		return img
 	}
-	span := p.hi - p.lo
-	lowX := int(float64(w) * (p.win.Center - p.win.Width/2 - p.lo) / span)
-	highX := int(float64(w) * (p.win.Center + p.win.Width/2 - p.lo) / span)
 	for x := 0; x < w; x++ {
-		b := x * len(p.counts) / w
-		bar := int(float64(h) * log1p(p.counts[b]) / maxLog)
-		inWin := x >= lowX && x <= highX
+		bar := int(float64(h) * log1p(counts[x*len(counts)/w]) / maxLog)
+		c := barColour(x)
 		for y := h - bar; y < h; y++ {
-			c := color.RGBA{0x70, 0x74, 0x7a, 0xff}
-			if inWin {
-				c = color.RGBA{0x9c, 0xc8, 0xe0, 0xff}
-			}
 			img.SetRGBA(x, y, c)
 		}
-	}
-	// The window ramp: black at C−W/2 rising to white at C+W/2.
-	ramp := color.RGBA{0xf0, 0xb0, 0x30, 0xff}
-	for x := max(lowX, 0); x <= min(highX, w-1); x++ {
-		if highX == lowX {
-			break
-		}
-		y := h - 1 - (h-1)*(x-lowX)/(highX-lowX)
-		img.SetRGBA(x, y, ramp)
 	}
 	return img
 }

@@ -230,32 +230,10 @@ func (p *statsPanel) setLabel(id int) {
 // drawHistogram draws the active label's log-scaled intensity counts in
 // its colour, as the window panel draws the image's.
 func (p *statsPanel) drawHistogram(w, h int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	bg := color.RGBA{0x0c, 0x0c, 0x0d, 0xff}
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = bg.R, bg.G, bg.B, bg.A
-	}
-	if len(p.counts) == 0 || w <= 0 || h <= 0 {
-		return img
-	}
-	maxLog := 0.0
-	for _, c := range p.counts {
-		maxLog = max(maxLog, log1p(c))
-	}
-	if maxLog == 0 {
-		return img
-	}
 	c := color.RGBA{0x9c, 0xc8, 0xe0, 0xff}
 	if p.ws.labelsPanel != nil {
 		c = p.ws.labelsPanel.entry(p.histID).Colour
 		c.A = 0xff
 	}
-	for x := 0; x < w; x++ {
-		b := x * len(p.counts) / w
-		bar := int(float64(h) * log1p(p.counts[b]) / maxLog)
-		for y := h - bar; y < h; y++ {
-			img.SetRGBA(x, y, c)
-		}
-	}
-	return img
+	return drawBars(w, h, p.counts, func(int) color.RGBA { return c })
 }
