@@ -70,7 +70,10 @@ func (ws *Workstation) ShowDemo() {
 		ct, labels, names, err := phantom.Generate(phantom.DefaultOptions())
 		table := &viewer.LabelTable{}
 		for _, l := range names {
-			table.Set(viewer.Label{ID: l.ID, Name: l.Name, Colour: l.Colour, Visible: true})
+			// Muscle and fat cover most of the body: hidden at first, so
+			// the organs read clearly (the Labels tab shows them again).
+			tissue := l.ID >= phantom.LabelSkeletalMuscle
+			table.Set(viewer.Label{ID: l.ID, Name: l.Name, Colour: l.Colour, Visible: !tissue})
 		}
 		fyne.Do(func() {
 			if gen != ws.loadGen {
