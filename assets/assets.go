@@ -1,14 +1,11 @@
-// Package assets holds Delineate's embedded resources: the application icon.
+// Package assets holds Delineate's embedded resources: the application icon
+// (drawn by gen_icon.go). It has no GUI dependency; cmd/app wraps the bytes
+// as a Fyne resource.
 package assets
 
-import (
-	_ "embed"
+import _ "embed"
 
-	"fyne.io/fyne/v2"
-)
-
+// IconPNG is the application icon, 256×256 PNG.
+//
 //go:embed icon.png
-var iconPNG []byte
-
-// Icon is the application icon.
-var Icon = fyne.NewStaticResource("icon.png", iconPNG)
+var IconPNG []byte

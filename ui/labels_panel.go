@@ -292,7 +292,7 @@ func (p *labelsPanel) refresh() {
 	for _, l := range lm.Table.Labels {
 		seen[l.ID] = true
 	}
-	for _, id := range presentLabels(lm) {
+	for _, id := range lm.Present() {
 		seen[id] = true
 	}
 	if a := p.ws.editor.label; a > 0 {
@@ -308,34 +308,6 @@ func (p *labelsPanel) refresh() {
 	p.list.Refresh()
 	p.syncSelection()
 	p.showSelected()
-}
-
-// presentLabels lists the non-zero ids in the label voxels, ascending.
-func presentLabels(lm *viewer.LabelMap) []int {
-	var ids []int
-	switch d := lm.Data.Raw().(type) {
-	case []uint8:
-		var seen [256]bool
-		for _, v := range d {
-			seen[v] = true
-		}
-		for id := 1; id < 256; id++ {
-			if seen[id] {
-				ids = append(ids, id)
-			}
-		}
-	case []uint16:
-		seen := make([]bool, viewer.MaxLabelID+1)
-		for _, v := range d {
-			seen[v] = true
-		}
-		for id := 1; id <= viewer.MaxLabelID; id++ {
-			if seen[id] {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids
 }
 
 // pickHoveredLabel makes the label under the pointer the active one (key P).

@@ -110,7 +110,14 @@ func (ws *Workstation) bindKeys() {
 			ws.active.TypedKey(ev)
 		}
 	})
-	ws.bindMenuShortcuts(ws.mainMenu())
+}
+
+// setMenu shows the menus and binds their shortcuts; called again when
+// the recent-studies list changes (re-adding a shortcut replaces it).
+func (ws *Workstation) setMenu() {
+	m := ws.mainMenu()
+	ws.win.SetMainMenu(m)
+	ws.bindMenuShortcuts(m)
 }
 
 // bindMenuShortcuts makes the keys shown in the menus work from the canvas:

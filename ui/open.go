@@ -324,7 +324,7 @@ func (ws *Workstation) addRecent(path string) {
 		}
 	}
 	ws.app.Preferences().SetStringList(recentKey, list)
-	ws.win.SetMainMenu(ws.mainMenu())
+	ws.setMenu()
 }
 
 // volumeSummary describes a volume in one line for the info panel.

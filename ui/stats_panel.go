@@ -119,19 +119,6 @@ func (p *statsPanel) cell(row, col int) string {
 	return ""
 }
 
-// snapshotLabels copies the label voxels so a background pass does not
-// race with painting.
-func snapshotLabels(lm *viewer.LabelMap) *viewer.Volume {
-	v := *lm.Volume
-	switch d := lm.Data.(type) {
-	case viewer.Voxels[uint8]:
-		v.Data = viewer.Voxels[uint8](slices.Clone(d))
-	case viewer.Voxels[uint16]:
-		v.Data = viewer.Voxels[uint16](slices.Clone(d))
-	}
-	return &v
-}
-
 // compute measures the current label map in the background.
 func (p *statsPanel) compute() {
 	sc, lm := p.ws.scene, p.ws.editor.labels
@@ -143,7 +130,7 @@ func (p *statsPanel) compute() {
 		p.hist.Refresh()
 		return
 	}
-	gen, img, lab := p.gen, sc.Volume, snapshotLabels(lm)
+	gen, img, lab := p.gen, sc.Volume, lm.Clone().Volume
 	names := viewer.LabelTable{Labels: slices.Clone(lm.Table.Labels)}
 	id := p.ws.editor.label
 	p.status.SetText("Measuring…")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -302,135 +301,69 @@ func (e *editor) setBusy(b bool, msg string) {
 	}
 }
 
-// growFromSeeds runs grow from seeds in the background on a copy of the
-// labels, and applies the result on the UI goroutine.
-func (e *editor) growFromSeeds() {
-	if !e.ready() {
-		return
-	}
-	lm, img := e.labels, e.ws.scene.Volume
-	limit, thr := e.growROI.Checked, e.threshold()
-	work := cloneLabels(lm) // the map stays readable (drawn, saved) meanwhile
-	e.setBusy(true, "Growing…")
-	go func() {
-		c, err := growOn(work, img, limit, thr)
-		fyne.Do(func() {
-			defer func() { e.setBusy(false, e.opStatus.Text) }()
-			switch {
-			case err != nil:
-				e.setOpStatus("Grow: " + err.Error())
-			case e.labels != lm:
-				e.setOpStatus("Grow: labels replaced, result dropped")
-			default:
-				applyChange(lm, c)
-				e.record(c, "Grow from seeds")
-			}
-		})
-	}()
-}
-
-// growOn grows the seeds of m over the whole volume, or with limit over the
-// labels' bounding box grown by growMargin voxels.
-func growOn(m *viewer.LabelMap, img *viewer.Volume, limit bool, thr *edit.Range) (*edit.Change, error) {
-	roi := edit.Box{Max: m.Dims}
-	if limit {
-		roi = labelsBox(m)
-		if roi.Empty() {
-			return nil, errors.New("no seeds")
-		}
-		for a := 0; a < 3; a++ {
-			roi.Min[a] -= growMargin
-			roi.Max[a] += growMargin
-		}
-		roi = roi.Clip(m.Dims)
-	}
-	return edit.GrowFromSeeds(m, img, roi, thr)
-}
-
-// labelsBox is the bounding box of every non-zero voxel.
-func labelsBox(m *viewer.LabelMap) edit.Box {
-	b := edit.Box{Min: m.Dims}
-	for k := 0; k < m.Dims[2]; k++ {
-		for j := 0; j < m.Dims[1]; j++ {
-			base := m.Index(0, j, k)
-			for i := 0; i < m.Dims[0]; i++ {
-				if m.At(base+i) != 0 {
-					for a, v := range [3]int{i, j, k} {
-						b.Min[a] = min(b.Min[a], v)
-						b.Max[a] = max(b.Max[a], v+1)
-					}
-				}
-			}
-		}
-	}
-	return b
-}
-
-// cloneLabels copies a label map's voxels (the table is shared read-only).
-func cloneLabels(m *viewer.LabelMap) *viewer.LabelMap {
-	v := *m.Volume
-	switch d := m.Data.(type) {
-	case viewer.Voxels[uint8]:
-		v.Data = slices.Clone(d)
-	case viewer.Voxels[uint16]:
-		v.Data = slices.Clone(d)
-	}
-	return &viewer.LabelMap{Volume: &v, Table: m.Table}
-}
-
-// applyChange writes a change's after-values into m.
-func applyChange(m *viewer.LabelMap, c *edit.Change) {
-	if c == nil {
-		return
-	}
-	at := 0
-	for k := c.Box.Min[2]; k < c.Box.Max[2]; k++ {
-		for j := c.Box.Min[1]; j < c.Box.Max[1]; j++ {
-			for i := c.Box.Min[0]; i < c.Box.Max[0]; i++ {
-				m.Set(m.Index(i, j, k), int(c.After[at]))
-				at++
-			}
-		}
-	}
-}
-
 // runBackground runs a label operation on a copy of the labels in a
 // goroutine, with editing disabled, and applies its change on the UI
 // goroutine as one undo step: the window keeps drawing meanwhile.
-func (e *editor) runBackground(name string, op func(work *viewer.LabelMap) *edit.Change) {
+func (e *editor) runBackground(name string, op func(work *viewer.LabelMap) (*edit.Change, error)) {
 	if !e.ready() {
 		return
 	}
 	lm := e.labels
-	work := cloneLabels(lm)
+	work := lm.Clone()
 	e.setBusy(true, name+"…")
 	go func() {
-		c := op(work)
+		c, err := op(work)
 		fyne.Do(func() {
 			defer func() { e.setBusy(false, e.opStatus.Text) }()
-			if e.labels != lm {
+			switch {
+			case err != nil:
+				e.setOpStatus(name + ": " + err.Error())
+			case e.labels != lm:
 				e.setOpStatus(name + ": labels replaced, result dropped")
-				return
+			default:
+				c.Apply(lm)
+				e.record(c, name)
 			}
-			applyChange(lm, c)
-			e.record(c, name)
 		})
 	}()
 }
 
+// noErr adapts an operation that cannot fail to runBackground.
+func noErr(op func(*viewer.LabelMap) *edit.Change) func(*viewer.LabelMap) (*edit.Change, error) {
+	return func(m *viewer.LabelMap) (*edit.Change, error) { return op(m), nil }
+}
+
+// growFromSeeds grows the seeds over the whole volume, or with the ROI
+// check over the labels' bounding box grown by growMargin voxels.
+func (e *editor) growFromSeeds() {
+	if !e.ready() {
+		return
+	}
+	img, limit, thr := e.ws.scene.Volume, e.growROI.Checked, e.threshold()
+	e.runBackground("Grow from seeds", func(m *viewer.LabelMap) (*edit.Change, error) {
+		roi := edit.Box{Max: m.Dims}
+		if limit {
+			if roi = edit.LabelledBox(m, growMargin); roi.Empty() {
+				return nil, errors.New("no seeds")
+			}
+		}
+		return edit.GrowFromSeeds(m, img, roi, thr)
+	})
+}
+
 func (e *editor) interpolate() {
 	label, axis := e.label, e.activeAxis()
-	e.runBackground("Interpolate", func(m *viewer.LabelMap) *edit.Change { return edit.InterpolateSlices(m, label, axis) })
+	e.runBackground("Interpolate", noErr(func(m *viewer.LabelMap) *edit.Change { return edit.InterpolateSlices(m, label, axis) }))
 }
 
 func (e *editor) keepLargest() {
 	label := e.label
-	e.runBackground("Keep largest island", func(m *viewer.LabelMap) *edit.Change { return edit.KeepLargestIsland(m, label) })
+	e.runBackground("Keep largest island", noErr(func(m *viewer.LabelMap) *edit.Change { return edit.KeepLargestIsland(m, label) }))
 }
 
 func (e *editor) removeSmall() {
 	label, n := e.label, int(e.floatEntry(e.minIsland, 100))
-	e.runBackground("Remove small islands", func(m *viewer.LabelMap) *edit.Change { return edit.RemoveSmallIslands(m, label, n) })
+	e.runBackground("Remove small islands", noErr(func(m *viewer.LabelMap) *edit.Change { return edit.RemoveSmallIslands(m, label, n) }))
 }
 
 // splitIslands gives each island its own id: the largest keeps the label
@@ -459,11 +392,11 @@ func (e *editor) splitIslands() {
 
 func (e *editor) fillHoles() {
 	label, threeD, axis := e.label, e.sphere, e.activeAxis()
-	e.runBackground("Fill holes", func(m *viewer.LabelMap) *edit.Change { return edit.FillHoles(m, label, threeD, axis) })
+	e.runBackground("Fill holes", noErr(func(m *viewer.LabelMap) *edit.Change { return edit.FillHoles(m, label, threeD, axis) }))
 }
 
 func (e *editor) smooth() {
 	label, mm := e.label, e.floatEntry(e.smoothMM, 2)
 	method := edit.SmoothMethod(max(0, e.smoothSel.SelectedIndex()))
-	e.runBackground("Smooth "+method.String(), func(m *viewer.LabelMap) *edit.Change { return edit.Smooth(m, label, method, mm) })
+	e.runBackground("Smooth "+method.String(), noErr(func(m *viewer.LabelMap) *edit.Change { return edit.Smooth(m, label, method, mm) }))
 }

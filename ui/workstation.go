@@ -87,7 +87,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
 	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
 	ws.win.SetContent(body)
-	ws.win.SetMainMenu(ws.mainMenu())
+	ws.setMenu()
 	ws.bindKeys()
 	ws.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		if len(uris) > 0 {

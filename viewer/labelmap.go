@@ -3,6 +3,7 @@ package viewer
 import (
 	"fmt"
 	"image/color"
+	"slices"
 	"sort"
 )
 
@@ -155,4 +156,45 @@ func (m *LabelMap) Widen() {
 	v := *m.Volume
 	v.Data = w
 	m.Volume = &v
+}
+
+// Clone copies the label voxels and the table, so background work (grow,
+// statistics) can read a stable map while the user keeps painting.
+func (m *LabelMap) Clone() *LabelMap {
+	v := *m.Volume
+	switch d := m.Data.(type) {
+	case Voxels[uint8]:
+		v.Data = slices.Clone(d)
+	case Voxels[uint16]:
+		v.Data = slices.Clone(d)
+	}
+	return &LabelMap{Volume: &v, Table: LabelTable{Labels: slices.Clone(m.Table.Labels)}}
+}
+
+// Locked reports whether the table marks id locked.
+func (m *LabelMap) Locked(id int) bool {
+	l, ok := m.Table.Get(id)
+	return ok && l.Locked
+}
+
+// Present lists the non-zero ids that occur in the map, ascending.
+func (m *LabelMap) Present() []int {
+	seen := make([]bool, MaxLabelID+1)
+	switch d := m.Data.(type) {
+	case Voxels[uint8]:
+		for _, v := range d {
+			seen[v] = true
+		}
+	case Voxels[uint16]:
+		for _, v := range d {
+			seen[v] = true
+		}
+	}
+	var ids []int
+	for id := 1; id < len(seen); id++ {
+		if seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

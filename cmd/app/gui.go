@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"delineate/assets"
@@ -14,7 +15,7 @@ const appID = "app.delineate.desktop"
 // the demo phantom.
 func runGUI(path, labels string) int {
 	a := app.NewWithID(appID)
-	a.SetIcon(assets.Icon)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	ws := ui.NewWorkstation(a)
 	if path != "" {
 		ws.OpenPathWithLabels(path, labels)

@@ -162,6 +162,14 @@ func writeBox(m *viewer.LabelMap, b Box, vals []uint16) {
 	}
 }
 
+// Apply writes the change's after-values into m: how a change computed on
+// a copy of the map (in the background) lands on the real one.
+func (c *Change) Apply(m *viewer.LabelMap) {
+	if c != nil {
+		writeBox(m, c.Box, c.After)
+	}
+}
+
 // History is the undo/redo stack. It keeps at least MinSteps changes and
 // otherwise drops the oldest ones once their memory exceeds Limit bytes.
 type History struct {

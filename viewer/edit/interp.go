@@ -15,7 +15,7 @@ import (
 // Only unlabelled (0) voxels are written, so other labels, locked or not,
 // are kept. Nothing happens when label is locked.
 func InterpolateSlices(m *viewer.LabelMap, label int, axis int) *Change {
-	if label <= 0 || axis < 0 || axis > 2 || labelLocked(m, label) {
+	if label <= 0 || axis < 0 || axis > 2 || m.Locked(label) {
 		return nil
 	}
 	lb := labelBounds(m, label)

@@ -2,6 +2,7 @@ package edit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"delineate/viewer"
@@ -15,7 +16,7 @@ import (
 // but the largest. Ties keep the component met first (i fastest, then j,
 // then k). It does nothing when label is locked.
 func KeepLargestIsland(m *viewer.LabelMap, label int) *Change {
-	if label <= 0 || labelLocked(m, label) {
+	if label <= 0 || m.Locked(label) {
 		return nil
 	}
 	box := labelBounds(m, label)
@@ -45,7 +46,7 @@ func KeepLargestIsland(m *viewer.LabelMap, label int) *Change {
 // RemoveSmallIslands clears every connected component of label with fewer
 // than minVoxels voxels. It does nothing when label is locked.
 func RemoveSmallIslands(m *viewer.LabelMap, label int, minVoxels int) *Change {
-	if label <= 0 || minVoxels <= 1 || labelLocked(m, label) {
+	if label <= 0 || minVoxels <= 1 || m.Locked(label) {
 		return nil
 	}
 	box := labelBounds(m, label)
@@ -77,7 +78,7 @@ func SplitIslands(m *viewer.LabelMap, label int, firstNewLabel int) (*Change, in
 	if firstNewLabel <= 0 {
 		return nil, 0, fmt.Errorf("first new label %d must be positive", firstNewLabel)
 	}
-	if labelLocked(m, label) {
+	if m.Locked(label) {
 		return nil, 0, fmt.Errorf("label %d is locked", label)
 	}
 	box := labelBounds(m, label)
@@ -95,14 +96,14 @@ func SplitIslands(m *viewer.LabelMap, label int, firstNewLabel int) (*Change, in
 		if id == label {
 			continue
 		}
-		if labelLocked(m, id) {
+		if m.Locked(id) {
 			return nil, 0, fmt.Errorf("label %d is locked", id)
 		}
 	}
 	// Any new id other than label must be absent from the map.
-	used := labelsPresent(m)
+	used := m.Present()
 	for id := firstNewLabel; id <= last; id++ {
-		if id != label && used[id] {
+		if _, in := slices.BinarySearch(used, id); id != label && in {
 			return nil, 0, fmt.Errorf("label %d is already in use", id)
 		}
 	}
@@ -134,7 +135,7 @@ func SplitIslands(m *viewer.LabelMap, label int, firstNewLabel int) (*Change, in
 // filled on its own with 4-connected regions. Voxels of other labels inside
 // a hole are kept (a nested structure stays), and do not open the hole.
 func FillHoles(m *viewer.LabelMap, label int, threeD bool, axis int) *Change {
-	if label <= 0 || labelLocked(m, label) {
+	if label <= 0 || m.Locked(label) {
 		return nil
 	}
 	skip := -1
@@ -239,15 +240,29 @@ func connectedComponents(mask []bool, d [3]int, skip int) ([]int32, []int32) {
 	return comp, sizes
 }
 
-// labelLocked reports whether the label table marks id locked.
-func labelLocked(m *viewer.LabelMap, id int) bool {
-	l, ok := m.Table.Get(id)
-	return ok && l.Locked
-}
-
 // labelBounds is the bounding box of the voxels holding label (empty when
 // there are none).
 func labelBounds(m *viewer.LabelMap, label int) Box {
+	return bounds(m, func(id int) bool { return id == label })
+}
+
+// LabelledBox is the bounding box of every labelled (non-zero) voxel grown
+// by margin voxels and clipped to the grid: the region a grow from seeds
+// needs to consider. It is empty when the map has no labels.
+func LabelledBox(m *viewer.LabelMap, margin int) Box {
+	b := bounds(m, func(id int) bool { return id != 0 })
+	if b.Empty() {
+		return b
+	}
+	for a := 0; a < 3; a++ {
+		b.Min[a] -= margin
+		b.Max[a] += margin
+	}
+	return b.Clip(m.Dims)
+}
+
+// bounds is the bounding box of the voxels whose label satisfies in.
+func bounds(m *viewer.LabelMap, in func(id int) bool) Box {
 	d := m.Dims
 	b := Box{Min: d}
 	found := false
@@ -256,7 +271,7 @@ func labelBounds(m *viewer.LabelMap, label int) Box {
 		for j := 0; j < d[1]; j++ {
 			rowHit := false
 			for i := 0; i < d[0]; i++ {
-				if m.At(x) == label {
+				if in(m.At(x)) {
 					if !rowHit {
 						b.Min[0] = min(b.Min[0], i)
 						rowHit = true
@@ -276,15 +291,6 @@ func labelBounds(m *viewer.LabelMap, label int) Box {
 		return Box{}
 	}
 	return b
-}
-
-// labelsPresent reports, by id, which labels occur in the map.
-func labelsPresent(m *viewer.LabelMap) []bool {
-	used := make([]bool, viewer.MaxLabelID+1)
-	for x := 0; x < m.NumVoxels(); x++ {
-		used[m.At(x)] = true
-	}
-	return used
 }
 
 // boxDims is the box's extent along each axis.

@@ -226,3 +226,17 @@ func TestFillHoles2D(t *testing.T) {
 	}
 	toolUndo(t, m, before, c)
 }
+
+func TestLabelledBox(t *testing.T) {
+	g := viewer.Geometry{Dims: [3]int{20, 20, 10}, Spacing: viewer.Vec3{1, 1, 1}, Direction: viewer.Identity3}
+	m, _ := viewer.NewLabelMap(g, 255)
+	if b := LabelledBox(m, 3); !b.Empty() {
+		t.Errorf("empty map gave box %+v", b)
+	}
+	m.Set(g.Index(5, 6, 2), 1)
+	m.Set(g.Index(8, 7, 4), 3)
+	want := Box{Min: [3]int{2, 3, 0}, Max: [3]int{12, 11, 8}}
+	if b := LabelledBox(m, 3); b != want {
+		t.Errorf("box %+v, want %+v", b, want)
+	}
+}

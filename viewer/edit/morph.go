@@ -47,7 +47,7 @@ func (s SmoothMethod) String() string {
 // happens when label is locked. Outside the volume counts as neither label
 // nor background: the label is not eroded from the volume's edge.
 func Smooth(m *viewer.LabelMap, label int, method SmoothMethod, radiusMM float64) *Change {
-	if label <= 0 || !(radiusMM > 0) || labelLocked(m, label) {
+	if label <= 0 || !(radiusMM > 0) || m.Locked(label) {
 		return nil
 	}
 	lb := labelBounds(m, label)

@@ -1,0 +1,36 @@
+package viewer
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestLabelMapCloneAndPresent(t *testing.T) {
+	g := Geometry{Dims: [3]int{4, 3, 2}, Spacing: Vec3{1, 1, 1}, Direction: Identity3}
+	m, err := NewLabelMap(g, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Set(g.Index(1, 1, 0), 7)
+	m.Set(g.Index(3, 2, 1), 2)
+	m.Table.Set(Label{ID: 7, Name: "liver", Locked: true})
+	if got := m.Present(); !slices.Equal(got, []int{2, 7}) {
+		t.Errorf("present %v, want [2 7]", got)
+	}
+	if !m.Locked(7) || m.Locked(2) {
+		t.Error("locked flags wrong")
+	}
+	c := m.Clone()
+	c.Set(g.Index(0, 0, 0), 9)
+	c.Table.Labels[0].Name = "changed"
+	if m.At(g.Index(0, 0, 0)) != 0 || m.Table.Labels[0].Name != "liver" {
+		t.Error("clone shares voxels or table with the original")
+	}
+	if c.At(g.Index(1, 1, 0)) != 7 {
+		t.Error("clone lost a voxel")
+	}
+	m.Widen()
+	if got := m.Present(); !slices.Equal(got, []int{2, 7}) {
+		t.Errorf("present after widening %v", got)
+	}
+}
