@@ -73,15 +73,15 @@ type header struct {
 	frames             []frameGeom
 	windows            []viewer.WindowPreset
 	patientName, patID string
-	native             []byte   // uncompressed PixelData bytes (load only)
-	fragments          [][]byte // encapsulated fragments (load only)
+	native             []byte   // uncompressed PixelData bytes (set by withPixels)
+	fragments          [][]byte // encapsulated fragments (set by withPixels)
 	hasPixels          bool
 }
 
-// readHeader parses one file. With pixels, the pixel data is kept for
-// decoding; otherwise it is skipped. A panic in the parser comes back as an
+// readHeader parses one file's data set, skipping the pixel data (Load
+// finds that with findPixelData). A panic in the parser comes back as an
 // error naming the file.
-func readHeader(path string, pixels, phi bool) (h *header, err error) {
+func readHeader(path string, phi bool) (h *header, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			h, err = nil, fmt.Errorf("%s: DICOM parser failed: %v", path, r)
@@ -98,11 +98,7 @@ func readHeader(path string, pixels, phi bool) (h *header, err error) {
 		dcm.AllowMissingMetaElementGroupLength(),
 		dcm.AllowUnknownSpecificCharacterSet(),
 		dcm.AllowMismatchPixelDataLength(),
-	}
-	if pixels {
-		opts = append(opts, dcm.SkipProcessingPixelDataValue())
-	} else {
-		opts = append(opts, dcm.SkipPixelData())
+		dcm.SkipPixelData(),
 	}
 	ds, err := dcm.Parse(bytes.NewReader(data), int64(len(data)), nil, opts...)
 	if err != nil && len(ds.Elements) == 0 {
@@ -232,20 +228,7 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header
 		return nil, err
 	}
 
-	if px := el.find(tag.PixelData); px != nil {
-		if info, ok := px.Value.GetValue().(dcm.PixelDataInfo); ok {
-			h.hasPixels = true
-			if info.IsEncapsulated {
-				for _, f := range info.Frames {
-					if f != nil {
-						h.fragments = append(h.fragments, f.EncapsulatedData.Data)
-					}
-				}
-			} else {
-				h.native = info.UnprocessedValueData
-			}
-		}
-	}
+	h.hasPixels = el.find(tag.PixelData) != nil
 	return h, nil
 }
 

@@ -16,17 +16,44 @@ import (
 // costs up to 4 GiB per element; a truncated file is also caught here, with
 // a clear message, instead of deep inside the parser.
 func checkLengths(b []byte) error {
-	if len(b) < 132 || string(b[128:132]) != "DICM" {
-		return errNotDICOM
+	_, err := walkFile(b)
+	return err
+}
+
+// pixelData is where a file's top-level PixelData lies: native bytes, or
+// the compressed fragments after the basic offset table.
+type pixelData struct {
+	native    []byte
+	fragments [][]byte
+	found     bool
+}
+
+// findPixelData locates the pixel data with the same walk that checks the
+// lengths. Loading a scanned series needs only this from each file: the
+// header was parsed during the scan, so a second full parse would be wasted
+// work.
+func findPixelData(b []byte) (pixelData, error) {
+	w, err := walkFile(b)
+	if err != nil {
+		return pixelData{}, err
 	}
-	w := lengthWalker{bo: binary.LittleEndian, explicit: true}
+	return *w.pixels, nil
+}
+
+// walkFile checks the lengths of the whole file and returns the walker
+// with the top-level pixel data it saw.
+func walkFile(b []byte) (*lengthWalker, error) {
+	if len(b) < 132 || string(b[128:132]) != "DICM" {
+		return nil, errNotDICOM
+	}
+	w := &lengthWalker{bo: binary.LittleEndian, explicit: true, pixels: &pixelData{}}
 	// The file meta group is always explicit little endian.
 	pos := 132
 	ts := tsImplicitLE
 	for pos+8 <= len(b) && binary.LittleEndian.Uint16(b[pos:]) == 0x0002 {
 		next, val, err := w.element(b, pos, len(b), 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if binary.LittleEndian.Uint16(b[pos+2:]) == 0x0010 {
 			ts = string(bytes.TrimRight(val, "\x00 "))
@@ -42,15 +69,15 @@ func checkLengths(b []byte) error {
 	case tsDeflated:
 		inflated, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(body)), maxInflated+1))
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("deflated data set: %w", err)
+			return nil, fmt.Errorf("deflated data set: %w", err)
 		}
 		if len(inflated) > maxInflated {
-			return fmt.Errorf("deflated data set inflates beyond %d MiB", maxInflated>>20)
+			return nil, fmt.Errorf("deflated data set inflates beyond %d MiB", maxInflated>>20)
 		}
 		body = inflated
 	}
 	_, err := w.walk(body, 0, len(body), 0, false)
-	return err
+	return w, err
 }
 
 const (
@@ -62,6 +89,7 @@ const (
 type lengthWalker struct {
 	bo       binary.ByteOrder
 	explicit bool
+	pixels   *pixelData // top-level PixelData, filled as the walk passes it
 }
 
 // errTruncated says what ran past the end, in terms a user can act on.
@@ -126,7 +154,7 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 			return next, nil, err
 		}
 		if isPixels {
-			return w.fragments(b, start, end)
+			return w.fragments(b, start, end, depth == 0)
 		}
 		next, err := w.items(b, start, end, depth+1)
 		return next, nil, err
@@ -136,6 +164,9 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 	}
 	stop := start + int(length)
 	val := b[start:stop]
+	if depth == 0 && g == 0x7fe0 && e == 0x0010 && w.pixels != nil {
+		w.pixels.native, w.pixels.found = val, true
+	}
 	// Sequences of defined length hold items whose lengths the parser also
 	// trusts. In implicit syntax the VR is unknown, so recognise them by
 	// their first item tag.
@@ -175,7 +206,12 @@ func (w lengthWalker) items(b []byte, pos, end, depth int) (int, error) {
 
 // fragments checks encapsulated pixel data items, whose contents are
 // compressed bytes, not data sets.
-func (w lengthWalker) fragments(b []byte, pos, end int) (int, []byte, error) {
+func (w lengthWalker) fragments(b []byte, pos, end int, record bool) (int, []byte, error) {
+	record = record && w.pixels != nil
+	if record {
+		w.pixels.found = true
+	}
+	first := true // the basic offset table, not a fragment
 	for pos+8 <= end {
 		g, e := w.bo.Uint16(b[pos:]), w.bo.Uint16(b[pos+2:])
 		length := w.bo.Uint32(b[pos+4:])
@@ -188,6 +224,10 @@ func (w lengthWalker) fragments(b []byte, pos, end int) (int, []byte, error) {
 		if int64(length) > int64(end-pos-8) {
 			return 0, nil, errTruncated(g, e, int(length), end-pos-8)
 		}
+		if record && !first {
+			w.pixels.fragments = append(w.pixels.fragments, b[pos+8:pos+8+int(length)])
+		}
+		first = false
 		pos += 8 + int(length)
 	}
 	return 0, nil, errors.New("pixel data ends without its sequence delimiter: truncated file")

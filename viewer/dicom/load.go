@@ -54,7 +54,7 @@ func Scan(ctx context.Context, path string, opt Options) (*ScanResult, error) {
 	headers := make([]*header, len(files))
 	errs := make([]error, len(files))
 	err = parallel(ctx, len(files), opt.workers(), func(i int) {
-		headers[i], errs[i] = readHeader(files[i], false, opt.PHI)
+		headers[i], errs[i] = readHeader(files[i], opt.PHI)
 	}, progressOf(opt, len(files)))
 	if err != nil {
 		return nil, err
@@ -134,10 +134,12 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 	// Which frames of which files we need, in a stable order.
 	var files []string
 	need := map[string][]int{}
+	scanned := map[string]*header{}
 	for _, sl := range s.slices {
 		p := sl.h.path
 		if _, ok := need[p]; !ok {
 			files = append(files, p)
+			scanned[p] = sl.h
 		}
 		need[p] = appendUnique(need[p], sl.frame)
 	}
@@ -155,10 +157,7 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 	err := parallel(ctx, len(files), opt.workers(), func(i int) {
 		defer report()
 		path := files[i]
-		h, err := readHeader(path, true, false)
-		if err == nil && !h.hasPixels {
-			err = fmt.Errorf("%s: no pixel data", path)
-		}
+		h, err := withPixels(scanned[path])
 		if err != nil {
 			mu.Lock()
 			fileErr[path] = err
@@ -188,10 +187,6 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 	for _, sl := range s.slices {
 		d := frames[frameKey{sl.h.path, sl.frame}]
 		if d == nil || d.err != nil {
-			continue
-		}
-		if d.h.rows != sl.h.rows || d.h.cols != sl.h.cols {
-			d.err = fmt.Errorf("%s: image size changed since the scan", sl.h.path)
 			continue
 		}
 		good++
@@ -405,4 +400,25 @@ func (s *Series) Thumbnail(ctx context.Context) (*viewer.Volume, error) {
 	mid.Geometry.Origin = mid.slices[0].pos
 	mid.Warnings = nil
 	return mid.Load(ctx, Options{Workers: 1})
+}
+
+// withPixels reads a scanned file's pixel data into a copy of its header.
+// The header fields come from the scan; only the pixel bytes are located,
+// by the length walk, without parsing the data set a second time. The copy
+// keeps the series itself from holding on to every file's pixels.
+func withPixels(scanned *header) (*header, error) {
+	data, err := readDICOMBytes(scanned.path)
+	if err != nil {
+		return nil, err
+	}
+	px, err := findPixelData(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", scanned.path, err)
+	}
+	if !px.found {
+		return nil, fmt.Errorf("%s: no pixel data", scanned.path)
+	}
+	h := *scanned
+	h.native, h.fragments, h.hasPixels = px.native, px.fragments, true
+	return &h, nil
 }
