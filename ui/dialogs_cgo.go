@@ -56,3 +56,12 @@ func (ws *Workstation) chooseLabelNames() {
 		}
 	}()
 }
+
+func (ws *Workstation) chooseModelFolder() {
+	go func() {
+		p, err := sqdialog.Directory().Title("Add model folder (with model.json)").Browse()
+		if err == nil {
+			fyne.Do(func() { ws.addModel(filepath.Clean(p)) })
+		}
+	}()
+}

@@ -53,3 +53,11 @@ func (ws *Workstation) chooseLabelNames() {
 		}
 	}, ws.win)
 }
+
+func (ws *Workstation) chooseModelFolder() {
+	dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+		if err == nil && u != nil {
+			ws.addModel(u.Path())
+		}
+	}, ws.win)
+}

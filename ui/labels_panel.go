@@ -333,6 +333,8 @@ func (ws *Workstation) labelsChanged() {
 func (ws *Workstation) newSideTabs() *container.AppTabs {
 	labelsTab := container.NewTabItem("Labels", ws.labelsPanel.box)
 	tabs := container.NewAppTabs(labelsTab,
+		container.NewTabItem("AI", container.NewVScroll(container.NewVBox(ws.ai.box, widget.NewSeparator(), ws.preds.box))),
+		container.NewTabItem("Jobs", ws.jobs.box),
 		container.NewTabItem("Statistics", ws.stats.box),
 		container.NewTabItem("Info", ws.infoPane))
 	tabs.OnSelected = func(t *container.TabItem) {

@@ -26,11 +26,15 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	saveLabels.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}
 	demo := fyne.NewMenuItem("Demo Phantom", ws.ShowDemo)
 	labelNames := fyne.NewMenuItem("Open Label Names…", ws.chooseLabelNames)
-	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels, fyne.NewMenuItemSeparator(), demo)
+	addModel := fyne.NewMenuItem("Add Model…", ws.chooseModelFolder)
+	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
+	// The GLFW driver delivers Ctrl+Z and Ctrl+Y as the standard undo and
+	// redo shortcuts, never as custom key combinations: a CustomShortcut
+	// on those keys is shown in the menu but never fires.
 	undo := fyne.NewMenuItem("Undo", func() { ws.editor.undo() })
-	undo.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault}
+	undo.Shortcut = &fyne.ShortcutUndo{}
 	redo := fyne.NewMenuItem("Redo", func() { ws.editor.redo() })
-	redo.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyY, Modifier: fyne.KeyModifierShortcutDefault}
+	redo.Shortcut = &fyne.ShortcutRedo{}
 	redo2 := fyne.NewMenuItem("Redo", func() { ws.editor.redo() })
 	redo2.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 	editMenu := fyne.NewMenu("Edit", undo, redo, redo2,
@@ -71,7 +75,16 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		phi,
 	)
-	return fyne.NewMainMenu(file, editMenu, viewMenu)
+	runModel := fyne.NewMenuItem("Run Model", func() { ws.ai.run() })
+	runModel.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}
+	modelsMenu := fyne.NewMenu("Models", runModel,
+		fyne.NewMenuItem("Accept Prediction (Enter)", func() { ws.preds.accept() }),
+		fyne.NewMenuItem("Reject Prediction (Esc)", func() { ws.preds.reject() }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Add Model…", ws.chooseModelFolder),
+		fyne.NewMenuItem("Reload Models", func() { ws.ai.reloadModels() }),
+	)
+	return fyne.NewMainMenu(file, editMenu, viewMenu, modelsMenu)
 }
 
 func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
@@ -106,6 +119,17 @@ func (ws *Workstation) bindKeys() {
 		}
 	})
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		// Enter and Esc review the prediction, as in OHIF.
+		if ws.preds.current != nil {
+			switch ev.Name {
+			case fyne.KeyReturn, fyne.KeyEnter:
+				ws.preds.accept()
+				return
+			case fyne.KeyEscape:
+				ws.preds.reject()
+				return
+			}
+		}
 		if ws.active != nil {
 			ws.active.TypedKey(ev)
 		}

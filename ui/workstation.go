@@ -49,6 +49,10 @@ type Workstation struct {
 	editor        *editor
 	labelsPanel   *labelsPanel
 	stats         *statsPanel
+	ai            *aiPanel
+	jobs          *jobsPanel
+	preds         *predictionsPanel
+	modelsDir     string          // --models: an extra models folder
 	lastHover     view.CursorInfo // the last pointer report, for key P
 	pendingLabels string
 
@@ -76,6 +80,10 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.editor = newEditor(ws)
 	ws.labelsPanel = newLabelsPanel(ws)
 	ws.stats = newStatsPanel(ws)
+	ws.jobs = newJobsPanel(ws)
+	ws.ai = newAIPanel(ws)
+	ws.preds = newPredictionsPanel(ws)
+	ws.ai.loadRuntime("")
 	ws.loading = newLoadingBar()
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
@@ -119,6 +127,7 @@ func (ws *Workstation) setVolumeTable(vol *viewer.Volume, labels *viewer.Volume,
 	}
 	ws.editor.setLabels(lm)
 	ws.scene = sc
+	ws.preds.clear() // predictions belong to the study they ran on
 	ws.title = title
 	for _, p := range viewer.Planes {
 		sv := NewSliceView(view.NewViewport(sc, p))

@@ -11,14 +11,21 @@ import (
 // appID keys the preferences (recent studies) and the desktop integration.
 const appID = "app.delineate.desktop"
 
-// runGUI opens the workstation on path (with a label map over it), or on
-// the demo phantom.
-func runGUI(path, labels string) int {
+// guiOptions are the window's command-line options.
+type guiOptions struct {
+	path, labels  string
+	model, models string
+}
+
+// runGUI opens the workstation on a study (with a label map over it), or
+// on the demo phantom.
+func runGUI(g guiOptions) int {
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	ws := ui.NewWorkstation(a)
-	if path != "" {
-		ws.OpenPathWithLabels(path, labels)
+	ws.SetModels(g.models, g.model)
+	if g.path != "" {
+		ws.OpenPathWithLabels(g.path, g.labels)
 	} else {
 		ws.ShowDemo()
 	}

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,9 @@ var commands = []command{
 	{"info", "info PATH [--phi]", "list the series in a DICOM folder/file or NIfTI file as JSON", runInfo},
 	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force]", "write a series as NIfTI (dcm2niix-compatible orientation)", runConvert},
 	{"stats", "stats IMAGE LABELS.nii[.gz] [--names NAMES] [--series N]", "per-label voxels, volume (ml) and intensity mean/std/min/max as JSON", runStats},
+	{"segment", "segment --model DIR|NAME|builtin:ct-tissue IMAGE OUT.nii.gz [--device auto|cpu|cuda] [--report RUN.json] [--threads N] [--max-memory 2G] [--models DIR] [--ort-lib LIB] [--series N] [--force]", "run a segmentation model in the background of the CLI, with progress on stderr", runSegment},
+	{"models", "models list [--dir D] | models check DIR [--json] | models add DIR [--dir D]", "list model folders, check a description against its ONNX file, copy a model into the user's folder", runModels},
+	{"verify", "verify run RUN.json", "re-check a run report against the files on disk (exit 1 on any mismatch)", runVerify},
 	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 
@@ -37,7 +41,7 @@ func main() {
 // (2 for usage errors).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return runGUI("", "")
+		return runGUI(guiOptions{})
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
@@ -58,18 +62,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	if !strings.HasPrefix(args[0], "-") {
-		if _, err := os.Stat(args[0]); err == nil {
-			// `delineate PATH [--labels L.nii.gz]` opens the study in the window.
-			labels := ""
-			if len(args) == 3 && args[1] == "--labels" {
-				labels = args[2]
-			} else if len(args) != 1 {
-				fmt.Fprintln(stderr, "usage: delineate [PATH [--labels LABELS.nii.gz]]")
-				return 2
-			}
-			return runGUI(args[0], labels)
+	if _, err := os.Stat(args[0]); err == nil || strings.HasPrefix(args[0], "-") {
+		// `delineate [PATH] [--labels L.nii.gz] [--model NAME] [--models DIR]`
+		// opens the window.
+		var g guiOptions
+		fs := flag.NewFlagSet("delineate", flag.ContinueOnError)
+		fs.StringVar(&g.labels, "labels", "", "label map to open over the study")
+		fs.StringVar(&g.model, "model", "", "model to preselect in the AI tab")
+		fs.StringVar(&g.models, "models", "", "an extra models folder")
+		pos, err := parseArgs(fs, args)
+		if err != nil || len(pos) > 1 {
+			fmt.Fprintln(stderr, "usage: delineate [PATH] [--labels LABELS.nii.gz] [--model NAME] [--models DIR]")
+			return 2
 		}
+		if len(pos) == 1 {
+			g.path = pos[0]
+		}
+		return runGUI(g)
 	}
 	fmt.Fprintf(stderr, "delineate: unknown command or missing file %q\n", args[0])
 	usage(stderr)
@@ -77,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: delineate [PATH [--labels L.nii.gz]]   open the workstation window (the demo phantom without PATH)")
+	fmt.Fprintln(w, "usage: delineate [PATH] [--labels L.nii.gz] [--model NAME] [--models DIR]   open the workstation window (the demo phantom without PATH)")
 	fmt.Fprintln(w, "       delineate COMMAND [ARGS]")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n           %s\n", c.name, c.help, c.usage)

@@ -126,3 +126,87 @@ func BenchmarkSliceChangeOutline(b *testing.B) {
 		})
 	}
 }
+
+var (
+	benchPredOnce sync.Once
+	benchPred     *viewer.Volume
+)
+
+// withPrediction shows, for one benchmark, a prediction on the bench scene:
+// the label blobs shifted by 6 voxels in i and j (so hatch, outlines and
+// the labels' fill overlap as after a model run), built once: 79 MB.
+func withPrediction(b *testing.B, s *Scene) func() {
+	b.Helper()
+	benchPredOnce.Do(func() {
+		g := s.Volume.Geometry
+		p, err := viewer.NewVolume(g, viewer.Uint8)
+		if err != nil {
+			panic(err)
+		}
+		src, dst := s.Labels.Data.Raw().([]uint8), p.Data.Raw().([]uint8)
+		for k := range g.Dims[2] {
+			for j := 6; j < g.Dims[1]; j++ {
+				for i := 6; i < g.Dims[0]; i++ {
+					dst[g.Index(i, j, k)] = src[g.Index(i-6, j-6, k)]
+				}
+			}
+		}
+		benchPred = p
+	})
+	if err := s.SetPrediction(benchPred); err != nil {
+		b.Fatal(err)
+	}
+	return func() { _ = s.SetPrediction(nil) }
+}
+
+// BenchmarkSliceChangePrediction is BenchmarkSliceChange with a prediction
+// shown (outline and hatch, the default), over labels drawn as a fill.
+func BenchmarkSliceChangePrediction(b *testing.B) {
+	s := benchSetup(b)
+	defer withPrediction(b, s)()
+	for _, p := range viewer.Planes {
+		b.Run(p.String(), func(b *testing.B) {
+			v := NewViewport(s, p)
+			v.W, v.H = 1024, 1024
+			n := v.NumSlices()
+			var dst *image.RGBA
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				v.SetSlice((n/2 + i*7) % n)
+				dst = v.Render(dst)
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkRenderSameSlicePrediction is BenchmarkRenderSameSlice (pan and
+// zoom) with a prediction shown, on the middle slice, where the prediction
+// covers most of the view: its hatch and outlines are redrawn each frame,
+// at screen resolution.
+func BenchmarkRenderSameSlicePrediction(b *testing.B) {
+	s := benchSetup(b)
+	defer withPrediction(b, s)()
+	for _, p := range viewer.Planes {
+		b.Run(p.String(), func(b *testing.B) {
+			v := NewViewport(s, p)
+			v.W, v.H = 1024, 1024
+			v.SetSlice(v.NumSlices() / 2)
+			dst := v.Render(nil)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i%2 == 0 {
+					v.ZoomAt(1.7, 400, 600)
+					v.Pan(3, -2)
+				} else {
+					v.Pan(-3, 2)
+					v.ZoomAt(1/1.7, 400, 600)
+				}
+				dst = v.Render(dst)
+				i++
+			}
+		})
+	}
+}

@@ -2,7 +2,8 @@
 // of which plane is shown, where it lands on screen (zoom, pan and the
 // physical aspect of anisotropic voxels), the crosshair that all views of a
 // study share, window/level by mouse drag, and rendering a whole viewport
-// (slice, label overlay, crosshair) into an RGBA image.
+// (slice, label overlay, a model's prediction under review, crosshair) into
+// an RGBA image.
 //
 // It is everything a slice view does except putting pixels on a screen and
 // turning toolkit events into calls, so the GUI widget (ui.SliceView) stays

@@ -33,6 +33,12 @@ type renderCache struct {
 
 	xtab     []int32 // image column of screen columns −lw … W+lw−1; −1 outside
 	blackRow []byte  // one viewport row of opaque black, copied into margins
+	// gathered is the last image row scaled into a screen row, before any
+	// lines were drawn on it, for the screen rows after it that show the
+	// same image row but differ in lines or hatch.
+	gathered []uint32
+
+	predLayer // the prediction, drawn while scaling (prediction.go)
 
 	err error
 }
@@ -141,6 +147,7 @@ func (v *Viewport) composite() *image.RGBA {
 		}
 	}
 	if v.compOK && v.compKey == ck {
+		v.preparePrediction(l, vol, gk.slice)
 		return v.comp
 	}
 	v.comp = rgbaFor(v.comp, l.Width, l.Height)
@@ -168,7 +175,8 @@ func (v *Viewport) composite() *image.RGBA {
 			v.comp = out
 		}
 	}
-	v.compKey, v.compOK = ck, true
+	v.compKey, v.compOK, v.hpixOK = ck, true, false
+	v.preparePrediction(l, vol, gk.slice)
 	return v.comp
 }
 
@@ -224,6 +232,9 @@ func (v *Viewport) scaleInto(dst, comp *image.RGBA) (xa, xb, ya, yb int) {
 		}
 		xt[x+lw] = int32(p)
 	}
+	if v.pred {
+		v.predColumns(xt, iw, lw, x0, y0)
+	}
 	rowOf := func(y int) int {
 		p := floorInt((float64(y) + 0.5 - y0) / sy)
 		if p < 0 || p >= ih {
@@ -232,6 +243,10 @@ func (v *Viewport) scaleInto(dst, comp *image.RGBA) (xa, xb, ya, yb int) {
 		return p
 	}
 	src, out := words(comp.Pix), words(dst.Pix)
+	if cap(v.gathered) < w {
+		v.gathered = make([]uint32, w)
+	}
+	gathered, gatheredRow := v.gathered[:w], -1
 	ya, yb = h, 0
 	prevRow, prevY, prevPlain := -1, -1, false
 	for y := range h {
@@ -245,12 +260,15 @@ func (v *Viewport) scaleInto(dst, comp *image.RGBA) (xa, xb, ya, yb int) {
 		ya = min(ya, y)
 		yb = y + 1
 		// With outlines, the first and last rows of an image row may carry
-		// a horizontal line; the rows between are all alike.
+		// a horizontal line; the rows between are all alike, unless a
+		// prediction's hatch or dashes cross them.
 		first, last := false, false
-		if v.outline {
+		if v.outline || v.pred {
 			first, last = rowOf(y-lw) != p, rowOf(y+lw) != p
 		}
-		plain := !first && !last
+		pred := v.pred && v.pspan[p][0] < v.pspan[p][1]
+		style := v.predKey.style
+		plain := !(v.outline || pred) || !first && !last && (!pred || style == PredFill)
 		if p == prevRow && plain && prevPlain {
 			copy(row, dst.Pix[prevY*dst.Stride:prevY*dst.Stride+4*w])
 			prevY = y
@@ -259,12 +277,29 @@ func (v *Viewport) scaleInto(dst, comp *image.RGBA) (xa, xb, ya, yb int) {
 		copy(row[:4*xa], v.blackRow)
 		copy(row[4*xb:], v.blackRow)
 		srow := src[p*iw : p*iw+iw]
+		if pred && style == PredFill {
+			srow = words(v.hpix)[p*iw : p*iw+iw]
+		}
 		orow := out[y*w+xa : y*w+xb]
-		for i, c := range xt[xa+lw : xb+lw] {
-			orow[i] = srow[c]
+		if p == gatheredRow {
+			copy(orow, gathered[xa:xb])
+		} else {
+			for i, c := range xt[xa+lw : xb+lw] {
+				orow[i] = srow[c]
+			}
+			if !plain {
+				copy(gathered[xa:xb], orow)
+				gatheredRow = p
+			}
+		}
+		if pred && style == PredOutlineHatch {
+			v.hatchRow(out[y*w:(y+1)*w], y, p, xt, xa, xb, lw)
 		}
 		if v.outline {
-			v.outlineRow(row, p, xt, xa, xb, lw, first, last)
+			v.outlineRow(row, y, p, xt, xa, xb, lw, first, last, pred && style != PredOutline)
+		}
+		if pred {
+			v.predOutlineRow(row, y, p, xt, xa, xb, lw, first, last)
 		}
 		prevRow, prevY, prevPlain = p, y, plain
 	}
@@ -277,24 +312,54 @@ func (v *Viewport) scaleInto(dst, comp *image.RGBA) (xa, xb, ya, yb int) {
 // line thick at any zoom, so at high zoom the voxels along the boundary,
 // the ones an annotator is judging, stay visible instead of turning into a
 // band of colour.
-func (v *Viewport) outlineRow(row []byte, p int, xt []int32, xa, xb, lw int, first, last bool) {
+//
+// pred says the row shows a prediction's hatch or fill, which lies above
+// the labels: an outline pixel there is drawn over the composite, then the
+// prediction over it.
+func (v *Viewport) outlineRow(row []byte, y, p int, xt []int32, xa, xb, lw int, first, last, pred bool) {
 	iw := v.comp.Rect.Dx()
 	edges := v.edges[p*iw : p*iw+iw]
 	ids := v.ids[p*iw : p*iw+iw]
+	var comp, out []uint32
+	var pcol []int32
+	if pred {
+		comp, out, pcol = words(v.comp.Pix)[p*iw:p*iw+iw], words(row), v.pcol[p*iw:p*iw+iw]
+	}
 	for x := xa; x < xb; x++ {
 		q := xt[x+lw]
 		e := edges[q]
-		if e == 0 {
+		if e == 0 || !onOutline(e, xt, x, q, lw, first, last) {
 			continue
 		}
-		// xt[x] and xt[x+2·lw] are the image columns lw pixels to the
-		// left and right: another voxel there means x is within lw pixels
-		// of that side.
-		if !(first && e&edgeTop != 0 || last && e&edgeBottom != 0 ||
-			e&edgeLeft != 0 && xt[x] != q || e&edgeRight != 0 && xt[x+2*lw] != q) {
-			continue
+		px := row[4*x : 4*x+4]
+		if pred {
+			out[x] = comp[q]
 		}
-		blendPixel(row[4*x:4*x+4], color.NRGBA(v.outlineColours.Colour(int(ids[q]))))
+		blendPixel(px, color.NRGBA(v.outlineColours.Colour(int(ids[q]))))
+		if pred {
+			if c := pcol[q]; c > 0 && v.predInterior(x, y, lw) {
+				blendPixel(px, v.pfill[c])
+			}
+		}
+	}
+}
+
+// onOutline reports whether screen column x, showing image column q whose
+// edges are e, is within lw pixels of a side that borders another label:
+// xt[x] and xt[x+2·lw] are the image columns lw pixels to the left and
+// right, and first and last say the screen row is within lw pixels of the
+// image row's top or bottom.
+func onOutline(e uint8, xt []int32, x int, q int32, lw int, first, last bool) bool {
+	return first && e&edgeTop != 0 || last && e&edgeBottom != 0 ||
+		e&edgeLeft != 0 && xt[x] != q || e&edgeRight != 0 && xt[x+2*lw] != q
+}
+
+// labelOutlinePixel draws the label outline at screen column x of row, if
+// there is one, as outlineRow would.
+func (v *Viewport) labelOutlinePixel(row []byte, x, p, q int, xt []int32, lw int, first, last bool) {
+	iw := v.comp.Rect.Dx()
+	if e := v.edges[p*iw+q]; e != 0 && onOutline(e, xt, x, int32(q), lw, first, last) {
+		blendPixel(row[4*x:4*x+4], color.NRGBA(v.outlineColours.Colour(int(v.ids[p*iw+q]))))
 	}
 }
 
@@ -365,22 +430,29 @@ func (v *Viewport) drawCrosshair(dst *image.RGBA, xa, xb, ya, yb int) {
 // findEdges reads the label ids of slice k and marks, for every labelled
 // pixel, which of its sides border a different id (or the slice's edge).
 func (v *Viewport) findEdges(l viewer.SliceLayout, k int, labels *viewer.Volume) {
+	sliceEdges(l, k, labels, &v.ids, &v.edges)
+}
+
+// sliceEdges is findEdges into the buffers *idsBuf and *edgesBuf, grown as
+// needed: for the labels and for the prediction layer.
+func sliceEdges(l viewer.SliceLayout, k int, labels *viewer.Volume, idsBuf *[]int32, edgesBuf *[]uint8) {
 	w, h := l.Width, l.Height
-	if cap(v.ids) < w*h {
-		v.ids = make([]int32, w*h)
-		v.edges = make([]uint8, w*h)
+	if cap(*idsBuf) < w*h {
+		*idsBuf = make([]int32, w*h)
+		*edgesBuf = make([]uint8, w*h)
 	}
-	ids, edges := v.ids[:w*h], v.edges[:w*h]
+	*idsBuf, *edgesBuf = (*idsBuf)[:w*h], (*edgesBuf)[:w*h]
+	ids, edges := *idsBuf, *edgesBuf
 	base := l.Offset(k)
 	switch s := labels.Data.(type) {
 	case viewer.Voxels[uint8]:
-		sliceIDs(s, l, base, ids)
+		sliceSmallIDs(s, l, base, ids)
 	case viewer.Voxels[int8]:
-		sliceIDs(s, l, base, ids)
+		sliceSmallIDs(s, l, base, ids)
 	case viewer.Voxels[uint16]:
-		sliceIDs(s, l, base, ids)
+		sliceSmallIDs(s, l, base, ids)
 	case viewer.Voxels[int16]:
-		sliceIDs(s, l, base, ids)
+		sliceSmallIDs(s, l, base, ids)
 	case viewer.Voxels[uint32]:
 		sliceIDs(s, l, base, ids)
 	case viewer.Voxels[int32]:
@@ -414,6 +486,20 @@ func (v *Viewport) findEdges(l viewer.SliceLayout, k int, labels *viewer.Volume)
 				}
 			}
 			edges[n] = e
+		}
+	}
+}
+
+// sliceSmallIDs is sliceIDs for the label types (8 and 16 bits, the
+// common case): every positive value is its own id, negatives are
+// background, so no float conversion is needed.
+func sliceSmallIDs[T uint8 | int8 | uint16 | int16](src []T, l viewer.SliceLayout, base int, ids []int32) {
+	for y := range l.Height {
+		off := base + y*l.RowStride
+		row := ids[y*l.Width : (y+1)*l.Width]
+		for x := range row {
+			row[x] = max(int32(src[off]), 0)
+			off += l.ColStride
 		}
 	}
 }

@@ -11,9 +11,9 @@ import (
 // a window change or a crosshair move in one view reaches the others.
 //
 // Not safe for concurrent mutation: the UI goroutine owns it. After
-// changing Labels' voxels or Colours in place, call MarkLabelsChanged;
-// views notice every other change (window, opacity, a new label map) by
-// themselves.
+// changing Labels' voxels or Colours in place, call MarkLabelsChanged (for
+// the prediction, MarkPredictionChanged); views notice every other change
+// (window, opacity, style, a new label map or prediction) by themselves.
 type Scene struct {
 	Volume *viewer.Volume
 	// Labels is nil or a label map on Volume's grid: SetLabels puts it
@@ -29,7 +29,26 @@ type Scene struct {
 	// Cursor is the crosshair voxel, shared by all views.
 	Cursor [3]int
 
-	labelsVersion uint64
+	// Prediction is nil or a model's label volume on Volume's grid, shown
+	// above the labels and distinct from them (see PredictionStyle) until
+	// the user accepts or rejects it: SetPrediction puts it there, aligned
+	// as SetLabels aligns labels. After changing its voxels in place, call
+	// MarkPredictionChanged; views notice the fields below by themselves.
+	Prediction *viewer.Volume
+	// PredictionColours colours the prediction's ids (its own label table's
+	// Colours); nil → viewer.DefaultLabelColours. Alpha 0 hides an id.
+	PredictionColours viewer.LabelColours
+	// PredictionOpacity is the hatch (or fill) opacity, 0..1; outlines are
+	// drawn at the colours' own alpha.
+	PredictionOpacity float64
+	// ShowPrediction draws the prediction; SetPrediction turns it on.
+	ShowPrediction bool
+	// PredictionStyle is how it is drawn; the zero value is
+	// PredOutlineHatch.
+	PredictionStyle PredictionStyle
+
+	labelsVersion     uint64
+	predictionVersion uint64
 
 	// The volume's value range, worked out on first use: it costs a pass
 	// over the whole volume.
@@ -42,9 +61,11 @@ type Scene struct {
 const DefaultOpacity = 0.4
 
 // NewScene shows vol with its default window (viewer.DefaultWindow), the
-// crosshair at the centre voxel and labels shown at DefaultOpacity.
+// crosshair at the centre voxel, labels shown at DefaultOpacity and a
+// prediction, once set, at DefaultPredictionOpacity.
 func NewScene(vol *viewer.Volume) *Scene {
-	s := &Scene{Volume: vol, Opacity: DefaultOpacity, ShowLabels: true}
+	s := &Scene{Volume: vol, Opacity: DefaultOpacity, ShowLabels: true,
+		PredictionOpacity: DefaultPredictionOpacity, ShowPrediction: true}
 	if vol == nil {
 		s.LUT = viewer.NewWindowLUT(viewer.Window{Center: 0.5, Width: 1})
 		return s

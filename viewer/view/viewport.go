@@ -370,6 +370,9 @@ type CursorInfo struct {
 	// both 0 outside the image.
 	Value float64
 	Label int
+	// Prediction is the prediction's id there (0 without one, or when it
+	// is hidden).
+	Prediction int
 	// Slice, NumSlices and Zoom describe the view.
 	Slice, NumSlices int
 	Zoom             float64
@@ -392,6 +395,9 @@ func (v *Viewport) Info(x, y float64) CursorInfo {
 	ci.Value = vol.Value(idx[0], idx[1], idx[2])
 	if lab := v.Scene.Labels; lab != nil && lab.Dims == vol.Dims && lab.Data != nil && lab.Data.Len() == lab.NumVoxels() {
 		ci.Label = int(labelID(lab.Value(idx[0], idx[1], idx[2])))
+	}
+	if p := v.Scene.Prediction; p != nil && v.Scene.ShowPrediction && p.Dims == vol.Dims && p.Data != nil && p.Data.Len() == p.NumVoxels() {
+		ci.Prediction = int(labelID(p.Value(idx[0], idx[1], idx[2])))
 	}
 	return ci
 }

@@ -1,0 +1,7 @@
+package ui
+
+import "context"
+
+type contextT = context.Context
+
+var errCanceled = context.Canceled
