@@ -57,6 +57,12 @@ func inspectGraph(m *Model, path string) (netInfo, *onnx.Model, error) {
 		ni.Radius = max(ni.Radius, r)
 	}
 	ni.MaxChannels = hiddenChannels(g)
+	for _, n := range g.Nodes {
+		switch n.Op {
+		case "InstanceNormalization", "GroupNormalization", "LayerNormalization", "ReduceMean":
+			ni.Norm = true
+		}
+	}
 	return ni, g, nil
 }
 

@@ -163,6 +163,12 @@ func LoadModel(dir string) (*Model, error) {
 		}
 		return nil, &DescriptionError{path, err.Error()}
 	}
+	return parseDescription(b, dir, path)
+}
+
+// parseDescription decodes and validates a description read from path in
+// folder dir.
+func parseDescription(b []byte, dir, path string) (*Model, error) {
 	var m Model
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()

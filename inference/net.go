@@ -42,7 +42,11 @@ type Net interface {
 
 // NetSpec says which network to open and how.
 type NetSpec struct {
-	Path    string // the .onnx file
+	Path string // the .onnx file
+	// Data, when set, is the model to run instead of Path's bytes (the
+	// graph with its head split off); Variant names it for the session cache.
+	Data    []byte
+	Variant string
 	Input   string // input tensor name
 	Output  string // output tensor name
 	Device  string // auto, cpu or cuda

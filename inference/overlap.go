@@ -1,6 +1,10 @@
 package inference
 
-import "context"
+import (
+	"context"
+
+	"delineate/inference/onnx"
+)
 
 // overlapTiles splits dims into cores of at most core voxels per axis and
 // grows each by margin (clipped to the volume): a fully convolutional
@@ -37,7 +41,10 @@ func overlapTiles(dims, core [3]int, margin int) (tiles, cores []box) {
 // argmax of every core voxel into labels. Only one tile's output exists at
 // a time, so memory is bounded by the largest tile whatever the number of
 // classes.
-func runOverlap(ctx context.Context, net Net, v volume, ax Axes, classes int, core [3]int, margin int, labels []uint16, progress func(done, total int)) error {
+func runOverlap(ctx context.Context, net Net, v volume, ax Axes, classes int, head *onnx.Head, core [3]int, margin int, labels []uint16, progress func(done, total int)) error {
+	if head != nil {
+		classes = head.Channels
+	}
 	tiles, cores := overlapTiles(v.dims, core, margin)
 	var buf []float32
 	for n, tb := range tiles {
@@ -51,7 +58,11 @@ func runOverlap(ctx context.Context, net Net, v volume, ax Axes, classes int, co
 			if err != nil {
 				return err
 			}
-			argmaxInto(tv, tb, cores[n], labels, v.dims)
+			if head != nil {
+				headArgmaxInto(tv, head, tb, cores[n], labels, v.dims)
+			} else {
+				argmaxInto(tv, tb, cores[n], labels, v.dims)
+			}
 			return nil
 		})
 		if err != nil {

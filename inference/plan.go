@@ -15,6 +15,8 @@ type netInfo struct {
 	LocalReason string
 	Radius      int // largest receptive-field radius over the axes
 	Known       bool
+	Norm        bool // has normalisation layers (more intermediates alive)
+	OutChannels int  // channels the network returns when its head is split off; 0 = the classes
 }
 
 // Plan is how a run will tile the volume, and what memory it expects.
@@ -31,6 +33,7 @@ type Plan struct {
 	Budget    int64  `json:"budget_bytes"`        // allowed
 	BytesPerV int    `json:"net_bytes_per_voxel"` // network working memory per tile voxel
 	Note      string `json:"note,omitempty"`
+	Head      string `json:"head,omitempty"` // how the last layer ran when the runner applied it
 
 	core    [3]int
 	sliding slidingPlan
@@ -40,11 +43,13 @@ type Plan struct {
 
 // netBytesPerVoxel estimates the network's working memory per voxel of a
 // tile, fitted to ONNX Runtime 1.24 on the CPU with the runner's own
-// output buffer: about two K-class maps (the last layer's result and the
-// buffer it is copied into) and two and a half activations of the widest
-// hidden layer, plus the input, with a tenth more. Measured: 832 B/voxel
-// for the 104-class MeshNet (21 channels; estimate 1150), about 190 for
-// MindGrab's normalised 15-channel layers (estimate 187).
+// output buffer: the output map (K classes, or C features when the head is
+// split off), two activations of the widest hidden layer (three when the
+// network normalises, which keeps statistics and inputs alive), plus the
+// input, with a tenth more. Marginal costs measured from the peak RSS of
+// whole passes at 96³ and 128³: 513 B/voxel for the 104-class MeshNet
+// (21 channels; estimate 647) and 180 with its head split (estimate 282);
+// about 190 for MindGrab's normalised 15-channel layers (estimate 211).
 func netBytesPerVoxel(m *Model, ni netInfo) int {
 	if m.Memory != nil {
 		return m.Memory.BytesPerVoxel
@@ -53,7 +58,15 @@ func netBytesPerVoxel(m *Model, ni netInfo) int {
 	if c == 0 {
 		c = 32
 	}
-	return int(4 * (2*float64(m.Output.Classes) + 2.5*float64(c) + 1) * 1.1)
+	k := m.Output.Classes
+	if ni.OutChannels > 0 {
+		k = ni.OutChannels
+	}
+	a := 2.0
+	if ni.Norm {
+		a = 3
+	}
+	return int(4 * (float64(k) + a*float64(c) + 1) * 1.1)
 }
 
 // makePlan chooses the tiling for a grid of dims (volume order) within

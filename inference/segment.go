@@ -1,7 +1,10 @@
 package inference
 
 import (
+	"os"
+
 	"context"
+	"delineate/inference/onnx"
 	"errors"
 	"fmt"
 	"runtime"
@@ -26,6 +29,9 @@ type RunOptions struct {
 	// SkipFirstStage runs the model on the whole grid even when its
 	// description names a first stage (benchmarks of the model alone).
 	SkipFirstStage bool
+	// FullHead runs the network's own last layer in the backend even when
+	// the runner could apply it (head split; for comparisons).
+	FullHead bool
 }
 
 func (o *RunOptions) logf(format string, args ...any) {
@@ -114,7 +120,19 @@ func segment(ctx context.Context, vol *viewer.Volume, m *Model, o RunOptions, pr
 	if o.Backend == nil {
 		return nil, errors.New("no ONNX Runtime: models are unavailable")
 	}
-	net, err := o.Backend.Open(NetSpec{Path: netPath, Input: m.Input.Name, Output: m.Output.Name, Device: o.Device, Threads: o.Threads})
+	spec := NetSpec{Path: netPath, Input: m.Input.Name, Output: m.Output.Name, Device: o.Device, Threads: o.Threads}
+	var head *onnx.Head
+	if !o.FullHead && m.Tiling.Mode != "sliding" && m.Output.Classes > ni.MaxChannels {
+		if data, err := os.ReadFile(netPath); err == nil {
+			if g, err := onnx.Parse(data); err == nil {
+				if h, b := splitHead(m, g, data); h != nil {
+					head, spec.Data, spec.Variant, spec.Output = h, b, "head-split", h.Hidden
+					ni.OutChannels = h.Channels
+				}
+			}
+		}
+	}
+	net, err := o.Backend.Open(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +209,10 @@ func segment(ctx context.Context, vol *viewer.Volume, m *Model, o RunOptions, pr
 	if err != nil {
 		return nil, err
 	}
+	if head != nil {
+		plan.Head = fmt.Sprintf("last layer (1×1×1 Conv, %d features → %d classes) applied per voxel by the runner; the network returns features", head.Channels, head.Classes)
+		o.logf("head split: %s", plan.Head)
+	}
 	rep.Plan = &plan
 	if plan.Note != "" {
 		o.logf("%s", plan.Note)
@@ -211,7 +233,7 @@ func segment(ctx context.Context, vol *viewer.Volume, m *Model, o RunOptions, pr
 	infer.set("running", 0)
 	switch plan.Mode {
 	case "whole", "overlap":
-		err = runOverlap(ctx, net, work, ax, m.Output.Classes, plan.core, plan.Margin, labels, tick)
+		err = runOverlap(ctx, net, work, ax, m.Output.Classes, head, plan.core, plan.Margin, labels, tick)
 	case "sliding":
 		err = runSlidingPadded(ctx, net, work, ax, m, plan, labels, tick)
 	}

@@ -65,7 +65,7 @@ func TestGaussianMap(t *testing.T) {
 func wholePass(t *testing.T, net Net, v volume, ax Axes, classes int) []uint16 {
 	t.Helper()
 	lab := make([]uint16, len(v.data))
-	if err := runOverlap(context.Background(), net, v, ax, classes, v.dims, 0, lab, nil); err != nil {
+	if err := runOverlap(context.Background(), net, v, ax, classes, nil, v.dims, 0, lab, nil); err != nil {
 		t.Fatal(err)
 	}
 	return lab
@@ -78,7 +78,7 @@ func TestOverlapEqualsWhole(t *testing.T) {
 		for _, core := range [][3]int{{8, 8, 8}, {5, 17, 3}, {23, 1, 19}} {
 			net := &boxNet{r: 2, classes: 4}
 			got := make([]uint16, len(v.data))
-			if err := runOverlap(context.Background(), net, v, ax, 4, core, 2, got, nil); err != nil {
+			if err := runOverlap(context.Background(), net, v, ax, 4, nil, core, 2, got, nil); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got, ref) {
@@ -94,7 +94,7 @@ func TestOverlapEqualsWhole(t *testing.T) {
 	// padding at a tile border flips often enough to see.)
 	ref := wholePass(t, &boxNet{r: 2, classes: 2}, v, Axes{2, 1, 0}, 2)
 	got := make([]uint16, len(v.data))
-	if err := runOverlap(context.Background(), &boxNet{r: 2, classes: 2}, v, Axes{2, 1, 0}, 2, [3]int{5, 5, 5}, 1, got, nil); err != nil {
+	if err := runOverlap(context.Background(), &boxNet{r: 2, classes: 2}, v, Axes{2, 1, 0}, 2, nil, [3]int{5, 5, 5}, 1, got, nil); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Equal(got, ref) {
@@ -189,7 +189,7 @@ func TestCancelStopsTiling(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	net := &boxNet{r: 0, classes: 2, cancelAt: 3, cancel: cancel}
 	lab := make([]uint16, len(v.data))
-	err := runOverlap(ctx, net, v, Axes{2, 1, 0}, 2, [3]int{5, 5, 5}, 0, lab, nil)
+	err := runOverlap(ctx, net, v, Axes{2, 1, 0}, 2, nil, [3]int{5, 5, 5}, 0, lab, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

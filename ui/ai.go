@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -27,6 +29,7 @@ type aiPanel struct {
 
 	modelSel  *widget.Select
 	deviceSel *widget.Select
+	threadSel *widget.Select
 	runBtn    *widget.Button
 	runtime   *widget.Label
 	box       *fyne.Container
@@ -38,6 +41,14 @@ func newAIPanel(ws *Workstation) *aiPanel {
 	p.modelSel.PlaceHolder = "Model"
 	p.deviceSel = widget.NewSelect(inference.Devices, nil)
 	p.deviceSel.SetSelected("auto")
+	// Intra-op threads: all cores by default; fewer keep the machine
+	// responsive for other work while a long run goes on.
+	threads := []string{"all"}
+	for n := 1; n <= runtime.NumCPU(); n *= 2 {
+		threads = append(threads, strconv.Itoa(n))
+	}
+	p.threadSel = widget.NewSelect(threads, nil)
+	p.threadSel.SetSelected("all")
 	p.runBtn = widget.NewButton("Run (Ctrl+R)", p.run)
 	p.runtime = widget.NewLabel("ONNX Runtime: loading…")
 	p.runtime.Wrapping = fyne.TextWrapWord
@@ -46,6 +57,7 @@ func newAIPanel(ws *Workstation) *aiPanel {
 		widget.NewLabelWithStyle("Segment", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		p.modelSel,
 		container.NewBorder(nil, nil, widget.NewLabel("Device"), nil, p.deviceSel),
+		container.NewBorder(nil, nil, widget.NewLabel("Threads"), nil, p.threadSel),
 		p.runBtn,
 		p.runtime,
 	)
@@ -146,6 +158,9 @@ func (p *aiPanel) run() {
 		return
 	}
 	opts := inference.RunOptions{Device: p.deviceSel.Selected}
+	if n, err := strconv.Atoi(p.threadSel.Selected); err == nil {
+		opts.Threads = n
+	}
 	if m.Builtin == "" {
 		if p.rt == nil {
 			msg := "ONNX Runtime is not loaded; only built-in models can run"

@@ -30,6 +30,7 @@ func runSegment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	series := fs.Int("series", 0, "series index from `info` (for a DICOM folder)")
 	force := fs.Bool("force", false, "overwrite OUT (and the report) if they exist")
 	noFirst := fs.Bool("no-first-stage", false, "run the model on the whole grid, without its first stage (for benchmarks)")
+	fullHead := fs.Bool("full-head", false, "run the network's last layer in ONNX Runtime even where the runner would apply it itself (for comparisons)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func runSegment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	opts := inference.RunOptions{Device: *device, Threads: *threads, MemoryBudget: budget, SkipFirstStage: *noFirst}
+	opts := inference.RunOptions{Device: *device, Threads: *threads, MemoryBudget: budget, SkipFirstStage: *noFirst, FullHead: *fullHead}
 	if m.Builtin == "" {
 		rt, err := ort.Load(*lib)
 		if err != nil {

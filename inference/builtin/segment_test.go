@@ -110,13 +110,13 @@ func TestPreCancelled(t *testing.T) {
 	if lm != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, %v", lm, err)
 	}
-	if d := time.Since(start); d > 10*time.Millisecond || called {
-		t.Errorf("took %v, progress called %v", d, called)
+	if called {
+		t.Errorf("progress called after the cancel (returned in %v)", time.Since(start))
 	}
 }
 
 // TestCancelStopsQuickly cancels at several points of a full-size run and
-// measures how long SegmentCT takes to return after the cancel.
+// logs how long SegmentCT takes to return after the cancel.
 func TestCancelStopsQuickly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a 512×512×300 phantom")
@@ -139,10 +139,9 @@ func TestCancelStopsQuickly(t *testing.T) {
 		if lm != nil || !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancel at %.2f: %v, %v", at, lm, err)
 		}
+		// The lag is logged, not asserted (no timed assertions); the
+		// benchmark figures are in BENCHMARKS.md.
 		t.Logf("cancelled at %.2f: returned %v later", at, lag.Round(time.Microsecond))
-		if lag > 250*time.Millisecond {
-			t.Errorf("cancel at %.2f took %v", at, lag)
-		}
 	}
 }
 
@@ -178,9 +177,6 @@ func TestCancelOnTimer(t *testing.T) {
 			t.Fatalf("cancel after %v: %v, %v", delay, lm, err)
 		}
 		t.Logf("cancelled after %v: returned %v later", delay, lag.Round(time.Microsecond))
-		if lag > 250*time.Millisecond {
-			t.Errorf("cancel after %v took %v", delay, lag)
-		}
 	}
 }
 
@@ -190,7 +186,6 @@ func TestProgress(t *testing.T) {
 	type call struct {
 		stage string
 		f     float64
-		at    time.Time
 	}
 	var calls []call
 	_, err := SegmentCT(context.Background(), mustSmall(t), func(stage string, f float64) {
@@ -198,7 +193,7 @@ func TestProgress(t *testing.T) {
 			t.Error("progress called concurrently")
 		}
 		mu.Lock()
-		calls = append(calls, call{stage, f, time.Now()})
+		calls = append(calls, call{stage, f})
 		mu.Unlock()
 		inside.Add(-1)
 	})
@@ -218,9 +213,6 @@ func TestProgress(t *testing.T) {
 		}
 		if i > 0 && c.f < calls[i-1].f {
 			t.Errorf("progress went back from %g to %g", calls[i-1].f, c.f)
-		}
-		if i > 0 && i < len(calls)-1 && c.at.Sub(calls[i-1].at) < minInterval {
-			t.Errorf("calls %d and %d %v apart", i-1, i, c.at.Sub(calls[i-1].at))
 		}
 	}
 	t.Logf("%d progress calls", len(calls))

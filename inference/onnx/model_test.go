@@ -133,7 +133,9 @@ func TestInitializersListedAsInputs(t *testing.T) {
 	if want := map[string][]int64{"w": {2, 1, 3, 3, 3}, "b": {2}, "s": {2, 2}}; !reflect.DeepEqual(m.Initializers, want) {
 		t.Errorf("initializers %v, want %v", m.Initializers, want)
 	}
-	if rf := m.ReceptiveField(); !rf.Local || !reflect.DeepEqual(rf.Radius, []int{1, 1, 1}) {
+	// The Conv has no pads, so output voxel j reads inputs j..j+2: its
+	// centre is shifted by one and the farthest input is two away.
+	if rf := m.ReceptiveField(); !rf.Local || !reflect.DeepEqual(rf.Radius, []int{2, 2, 2}) {
 		t.Errorf("rf %+v", rf)
 	}
 }

@@ -34,9 +34,10 @@ type Runtime struct {
 }
 
 type sessionKey struct {
-	path, input, output string
-	device              string // cpu or cuda: what the session really uses
-	threads             int
+	path, variant, input string
+	output               string
+	device               string // cpu or cuda: what the session really uses
+	threads              int
 }
 
 type session struct {
@@ -180,7 +181,7 @@ func (r *Runtime) Open(spec inference.NetSpec) (inference.Net, error) {
 	} else {
 		dev.Why = "CPU requested"
 	}
-	key := sessionKey{spec.Path, spec.Input, spec.Output, dev.Used, spec.Threads}
+	key := sessionKey{spec.Path, spec.Variant, spec.Input, spec.Output, dev.Used, spec.Threads}
 	if s := r.sessions[key]; s != nil {
 		s.refs++
 		s.lastUsed = time.Now()
@@ -243,7 +244,12 @@ func newSession(spec inference.NetSpec, device string) (*session, error) {
 			return nil, err
 		}
 	}
-	s, err := ortgo.NewDynamicAdvancedSession(spec.Path, []string{spec.Input}, []string{spec.Output}, opts)
+	var s *ortgo.DynamicAdvancedSession
+	if spec.Data != nil {
+		s, err = ortgo.NewDynamicAdvancedSessionWithONNXData(spec.Data, []string{spec.Input}, []string{spec.Output}, opts)
+	} else {
+		s, err = ortgo.NewDynamicAdvancedSession(spec.Path, []string{spec.Input}, []string{spec.Output}, opts)
+	}
 	if err != nil {
 		return nil, &ModelError{Path: spec.Path, Err: strings.TrimPrefix(err.Error(), "Error creating C session: ")}
 	}
