@@ -7,7 +7,7 @@ PKGS    := ./...
 PURE    := ./viewer/... ./ui/...
 FUZZTIME ?= 10m
 
-.PHONY: all deps build test vet fmt-check test-nocgo fuzz bench bench-go bench-convert run screenshots clean
+.PHONY: all deps build test vet fmt-check test-nocgo fuzz bench bench-go bench-convert bench-inference run screenshots clean
 
 all: build
 
@@ -49,6 +49,10 @@ bench-go: deps
 bench-convert: build
 	@scripts/setup-deps.sh --bench
 	scripts/bench-convert.sh
+
+# Segmentation against PyTorch, every real network, bounded memory (~30 min).
+bench-inference: build
+	scripts/bench-inference.sh
 
 # The workstation window on the built-in demo phantom.
 run: build

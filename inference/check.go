@@ -51,6 +51,17 @@ func CheckModel(dir string, v Validator) *CheckReport {
 	}
 	add("ok", "files", "%d file(s), sha256 match", len(m.Files))
 	_, path := m.Network()
+	runtimeCheck := func() {
+		if v == nil {
+			add("warning", "runtime", "ONNX Runtime not loaded: not checked whether it accepts the network")
+			return
+		}
+		if err := v.Validate(path); err != nil {
+			add("error", "runtime", "%v", err)
+		} else {
+			add("ok", "runtime", "ONNX Runtime accepts the network")
+		}
+	}
 	ni, g, err := inspectGraph(m, path)
 	if err != nil {
 		if ge, ok := err.(*GraphError); ok {
@@ -58,7 +69,10 @@ func CheckModel(dir string, v Validator) *CheckReport {
 				add("error", "graph", "%s", d)
 			}
 		} else {
+			// The file could not be read as a graph: what ONNX Runtime
+			// says of it tells a truncated download from a newer format.
 			add("error", "graph", "%v", err)
+			runtimeCheck()
 		}
 		return r.done()
 	}
@@ -111,15 +125,7 @@ func CheckModel(dir string, v Validator) *CheckReport {
 			}
 		}
 	}
-	if v != nil {
-		if err := v.Validate(path); err != nil {
-			add("error", "runtime", "%v", err)
-		} else {
-			add("ok", "runtime", "ONNX Runtime accepts the network")
-		}
-	} else {
-		add("warning", "runtime", "ONNX Runtime not loaded: not checked whether it accepts the network")
-	}
+	runtimeCheck()
 	return r.done()
 }
 

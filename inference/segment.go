@@ -201,7 +201,8 @@ func segment(ctx context.Context, vol *viewer.Volume, m *Model, o RunOptions, pr
 
 	// Memory: the working copies held through the run.
 	gridVox := int64(gi.Geom.NumVoxels())
-	fixed := gridVox*4 + gridVox*2 + int64(vol.NumVoxels())*2
+	// (the grid as float32, its labels, the input volume, the output label map)
+	fixed := gridVox*4 + gridVox*2 + int64(vol.NumVoxels())*2 + int64(vol.NumVoxels())*int64(1+m.Output.Classes/257)
 	if work.data != nil && len(work.data) != len(gi.Data) {
 		fixed += int64(len(work.data)) * 4
 	}

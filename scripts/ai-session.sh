@@ -4,14 +4,15 @@
 # layer while the job runs and when it lands, accept it (Enter), undo
 # (Ctrl+Z), and capture each step.
 #   scripts/ai-session.sh OUTDIR [STUDY] [--model NAME] [--models DIR]
-# WAIT_JOB is how long to wait for the run (seconds, default 20).
+# WAIT_JOB is how long to wait for the run (seconds, default 20); AI_TAB
+# is where the AI tab is ("X Y", default "1056 485": with a label map open).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: ai-session.sh OUTDIR [STUDY] [--model NAME] [--models DIR]}
 shift
 mkdir -p "$OUT"
 BIN=${BIN:-bin/delineate}
-export WAIT_JOB=${WAIT_JOB:-20} BIN OUT
+export WAIT_JOB=${WAIT_JOB:-20} AI_TAB=${AI_TAB:-1056 485} BIN OUT
 inner=$(mktemp)
 trap 'rm -f "$inner"' EXIT
 cat > "$inner" <<'INNER'
@@ -24,7 +25,7 @@ sleep 6
 xdotool windowmove "$win" 0 0
 shot() { import -window root "$OUT/$1.png"; }
 # The AI tab, in the right-hand column's tab row.
-xdotool mousemove 1056 485 click 1
+xdotool mousemove ${AI_TAB:-1056 485} click 1
 sleep 1
 xdotool mousemove 600 400
 shot ai-tab

@@ -69,13 +69,15 @@ torch() { # NAME ONNX INPUT flags...
 }
 
 [ -x $BIN ] || { echo "bench-inference: build first (make build)" >&2; exit 1; }
+scripts/setup-deps.sh --bench
 echo "bench-inference: $(nproc) cores, $THREADS threads; work in $W" >&2
 
 # 1. Same network, same algorithm: Delineate vs PyTorch.
 echo "== Delineate vs PyTorch" >&2
 seg gwm meshnet-gwm "$T1"
 torch gwm-torch $SHARED/models/meshnet-gwm/model.onnx "$T1" --axes ijk --norm minmax --mode whole
-seg sub18 meshnet-subcortical18 "$T1"
+seg sub18 meshnet-subcortical18 "$T1" --no-first-stage
+seg sub18-pipeline meshnet-subcortical18 "$T1"
 torch sub18-torch $SHARED/models/meshnet-subcortical18/model.onnx "$T1" --axes ijk --norm minmax --mode whole
 # The nnU-Net sliding window (Gaussian weights, mirroring) on a synthetic volume larger than the patch.
 SYN=$W/synthetic.nii.gz
@@ -89,7 +91,7 @@ seg nnunet testdata/models/tiny-nnunet "$SYN"
 torch nnunet-torch testdata/models/tiny-nnunet/model.onnx "$SYN" --axes kji --norm none --mode sliding --patch 16 32 32 --step 0.5
 if [ "${TORCH_SLOW:-0}" = 1 ]; then
   seg mindgrab mindgrab "$T1"
-  torch mindgrab-torch $SHARED/models/mindgrab/model.onnx "$T1" --axes ijk --norm quantile:2:98 --mode whole
+  torch mindgrab-torch $SHARED/models/mindgrab/model.onnx "$T1" --axes ijk --norm minmax --mode whole
 fi
 
 # 2. Each real network on the T1, the pipeline, bounded memory.
@@ -122,7 +124,7 @@ row() { read -r s m < <(res "$1"); echo "| $2 | $s | $m | $3 |"; }
   echo
   echo "| Case | Delineate s | MiB | PyTorch s (network s) | MiB | ratio | voxels agreeing |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
-  for c in gwm:"MeshNet grey/white, T1 256³" sub18:"MeshNet subcortical 18, T1 256³" nnunet:"tiny nnU-Net sliding window, 160×144×96" mindgrab:"MindGrab brain mask, T1 256³"; do
+  for c in gwm:"MeshNet grey/white, T1 256³" sub18:"MeshNet subcortical 18, T1 256³ (no first stage)" nnunet:"tiny nnU-Net sliding window, 160×144×96" mindgrab:"MindGrab brain mask, T1 256³"; do
     n=${c%%:*}; d=${c#*:}
     [ -f "$W/$n-torch.res" ] || continue
     read -r s m < <(res "$n"); read -r ts tm < <(res "$n-torch")
@@ -135,7 +137,8 @@ row() { read -r s m < <(res "$1"); echo "| $2 | $s | $m | $3 |"; }
   echo "|---|---:|---:|---|"
   row mindgrab "MindGrab brain mask (whole 256³)" "$(plan mindgrab)"
   row gwm "MeshNet grey/white (whole 256³)" "$(plan gwm)"
-  row sub18 "MeshNet subcortical 18 (whole 256³)" "$(plan sub18)"
+  row sub18 "MeshNet subcortical 18 (whole 256³, no first stage)" "$(plan sub18)"
+  row sub18-pipeline "subcortical 18: MindGrab → crop → MeshNet" "$(plan sub18-pipeline)"
   row dk-pipeline "DK atlas 104: MindGrab → crop → MeshNet" "$(plan dk-pipeline)"
   row aparc-pipeline "aparc 50: MindGrab → crop → MeshNet" "$(plan aparc-pipeline)"
   row dk256-2g "DK atlas 104 on all of 256³, --max-memory 2G" "$(plan dk256-2g)"

@@ -11,7 +11,7 @@ BUILD_PKGS="$BUILD_PKGS libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev 
 # The GUI smoke test runs the real window under Xvfb and captures it.
 BUILD_PKGS="$BUILD_PKGS xvfb xauth imagemagick xdotool"
 # Benchmarks compare with dcm2niix and generate a large series with pydicom.
-BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz"
+BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz python3-torch python3-onnx python3-nibabel"
 
 want="$BUILD_PKGS"
 if [ "${1:-}" = "--bench" ]; then want="$want $BENCH_PKGS"; fi

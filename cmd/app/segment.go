@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,17 @@ func runSegment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if budget, err = inference.ParseBytes(*maxMem); err != nil {
 			return usageErrorf("--max-memory: %v", err)
 		}
+	}
+	// The plan keeps what the run holds within the budget, but Go's
+	// collector lets the heap grow to twice what is live before it
+	// collects: a soft limit makes it collect sooner, so the peak RSS
+	// stays within the budget too (ONNX Runtime's own memory is outside
+	// the Go heap, hence the margin).
+	if lim := budget; lim > 0 || inference.DefaultBudget() > 0 {
+		if lim == 0 {
+			lim = inference.DefaultBudget()
+		}
+		debug.SetMemoryLimit(lim * 4 / 5)
 	}
 	// Refuse to replace results before doing any work.
 	for _, p := range []string{pos[1], *reportPath} {

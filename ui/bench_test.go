@@ -1,0 +1,78 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"sync/atomic"
+	"testing"
+
+	"delineate/inference"
+	"delineate/viewer"
+	"delineate/viewer/phantom"
+	"delineate/viewer/view"
+)
+
+// BenchmarkSliceChangeDuringJob is the slice-change path of a view (the
+// one SliceView runs on a scroll: reslice, window, overlay, scale into a
+// 1024² viewport) on a 512×512×300 CT phantom, first idle, then while the
+// built-in CT segmenter runs on the same study as a background job, over
+// and over (the job uses every core, as a model run does). The difference
+// is what a reader scrolling during a run feels.
+func BenchmarkSliceChangeDuringJob(b *testing.B) {
+	opt := phantom.DefaultOptions()
+	opt.Dims = [3]int{512, 512, 300}
+	opt.Spacing = viewer.Vec3{0.75, 0.75, 1}
+	ct, labels, _, err := phantom.Generate(opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	scene := view.NewScene(ct)
+	if err := scene.SetLabels(labels); err != nil {
+		b.Fatal(err)
+	}
+	model, err := inference.BuiltinModel("ct-tissue")
+	if err != nil {
+		b.Fatal(err)
+	}
+	render := func(b *testing.B, p viewer.Plane) {
+		v := view.NewViewport(scene, p)
+		v.W, v.H = 1024, 1024
+		n := v.NumSlices()
+		var dst *image.RGBA
+		i := 0
+		for b.Loop() {
+			v.SetSlice((n/2 + i*7) % n)
+			dst = v.Render(dst)
+			i++
+		}
+	}
+	for _, p := range viewer.Planes {
+		b.Run("idle/"+p.String(), func(b *testing.B) { render(b, p) })
+	}
+	runner := inference.NewRunner(1)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var runs atomic.Int32
+	var submit func()
+	submit = func() {
+		runner.Submit(model.Name, "bench", func(jctx context.Context, j *inference.Job) (any, error) {
+			return inference.Segment(jctx, ct, model, inference.RunOptions{Progress: j.Progress})
+		}, func(*inference.Job) {
+			runs.Add(1)
+			if ctx.Err() == nil {
+				submit()
+			}
+		})
+	}
+	submit()
+	for _, p := range viewer.Planes {
+		b.Run("job/"+p.String(), func(b *testing.B) { render(b, p) })
+	}
+	stop()
+	for _, j := range runner.Jobs() {
+		if job := runner.Job(j.ID); job != nil {
+			job.Cancel()
+		}
+	}
+	b.Logf("%d segmentations finished during the job runs", runs.Load())
+}
