@@ -28,6 +28,7 @@ var commands = []command{
 	{"segment", "segment --model DIR|NAME|builtin:ct-tissue IMAGE OUT.nii.gz [--device auto|cpu|cuda] [--report RUN.json] [--threads N] [--max-memory 2G] [--models DIR] [--ort-lib LIB] [--series N] [--force]", "run a segmentation model in the background of the CLI, with progress on stderr", runSegment},
 	{"models", "models list [--dir D] | models check DIR [--json] | models add DIR [--dir D]", "list model folders, check a description against its ONNX file, copy a model into the user's folder", runModels},
 	{"verify", "verify run RUN.json", "re-check a run report against the files on disk (exit 1 on any mismatch)", runVerify},
+	{"project", "project new DIR [--labels NAMES | --from LABELS.nii.gz] [--name N] | project add DIR IMAGE... [--labels L.nii.gz] [--status S] | project status DIR | project set DIR CASE --status S [--notes T]", "annotation projects: create, add studies, status as JSON, set a case's review status", runProject},
 	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 

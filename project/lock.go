@@ -1,0 +1,80 @@
+package project
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// LockFile is the lock inside a project folder.
+const LockFile = ".delineate.lock"
+
+// Lock is a held project lock.
+type Lock struct{ path string }
+
+// lockInfo is what the lock file says of its holder.
+type lockInfo struct {
+	PID   int       `json:"pid"`
+	Host  string    `json:"host"`
+	Since time.Time `json:"since"`
+}
+
+// LockedError says who holds a project.
+type LockedError struct {
+	PID   int
+	Host  string
+	Since time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("another Delineate (pid %d on %s, since %s) has it open; close it there to edit here",
+		e.PID, e.Host, e.Since.Local().Format("2006-01-02 15:04"))
+}
+
+// acquireLock takes dir's lock: the lock file is created exclusively and
+// holds this process's pid. A lock left by a process that no longer runs
+// on this host (a crash) is taken over.
+func acquireLock(dir string) (*Lock, error) {
+	path := filepath.Join(dir, LockFile)
+	host, _ := os.Hostname()
+	for attempt := 0; attempt < 2; attempt++ {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Host: host, Since: time.Now().UTC().Truncate(time.Second)})
+			_, werr := f.Write(b)
+			serr := f.Sync()
+			f.Close()
+			if err := errors.Join(werr, serr); err != nil {
+				os.Remove(path)
+				return nil, err
+			}
+			return &Lock{path: path}, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		b, rerr := os.ReadFile(path)
+		var li lockInfo
+		if rerr != nil || json.Unmarshal(b, &li) != nil || li.PID <= 0 {
+			// A lock file being written this instant, or a torn one from
+			// a crash: never break it blindly.
+			info, _ := os.Stat(path)
+			if info == nil || time.Since(info.ModTime()) < 10*time.Second {
+				return nil, &LockedError{Host: host, Since: time.Now()}
+			}
+		} else if li.Host != host || processAlive(li.PID) {
+			return nil, &LockedError{PID: li.PID, Host: li.Host, Since: li.Since}
+		}
+		// Stale: its holder is gone.
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("could not take the lock %s", path)
+}
+
+// Release removes the lock file.
+func (l *Lock) Release() { os.Remove(l.path) }

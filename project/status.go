@@ -1,0 +1,43 @@
+package project
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Status is a case's review state.
+type Status string
+
+// The review states, in worklist order.
+const (
+	Todo        Status = "todo"
+	InProgress  Status = "in progress"
+	NeedsReview Status = "needs review"
+	Done        Status = "done"
+	Rejected    Status = "rejected"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Todo, InProgress, NeedsReview, Done, Rejected}
+
+// ParseStatus accepts a status as written or with - or _ for the space
+// ("in-progress", "needs_review"), in any case.
+func ParseStatus(s string) (Status, error) {
+	t := strings.ToLower(strings.NewReplacer("-", " ", "_", " ").Replace(strings.TrimSpace(s)))
+	for _, st := range Statuses {
+		if string(st) == t {
+			return st, nil
+		}
+	}
+	names := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		names[i] = string(st)
+	}
+	return "", fmt.Errorf("unknown status %q (one of: %s)", s, strings.Join(names, ", "))
+}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	_, err := ParseStatus(string(s))
+	return err == nil && string(s) == strings.ToLower(string(s)) && !strings.ContainsAny(string(s), "-_")
+}
