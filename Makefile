@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/delineate
 PKGS    := ./...
 # Packages that must build and test without cgo (no codec dependency).
-PURE    := ./viewer/... ./ui/...
+PURE    := ./viewer/... ./project/... ./ui/...
 FUZZTIME ?= 10m
 
 .PHONY: all deps build test vet fmt-check test-nocgo fuzz bench bench-go bench-convert bench-inference run screenshots clean
@@ -29,7 +29,7 @@ fmt-check:
 # test driver needs no display); only the codecs' cgo half and the real
 # window need it.
 test-nocgo:
-	CGO_ENABLED=0 $(GO) build ./viewer/... ./ui/...
+	CGO_ENABLED=0 $(GO) build $(PURE)
 	CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
 
 # The README's test command; .ci/run calls it.

@@ -26,6 +26,9 @@ type aiPanel struct {
 	rtErr   error
 	cudaWhy string
 	models  []inference.Entry
+	// runtimeReady is closed once the runtime's load has been shown (tests
+	// wait for it before touching widgets).
+	runtimeReady chan struct{}
 
 	modelSel  *widget.Select
 	deviceSel *widget.Select
@@ -69,7 +72,9 @@ func newAIPanel(ws *Workstation) *aiPanel {
 // loadRuntime loads ONNX Runtime in the background: the window opens and
 // views at once, and says why models are unavailable if it fails.
 func (p *aiPanel) loadRuntime(libFlag string) {
+	p.runtimeReady = make(chan struct{})
 	go func() {
+		defer close(p.runtimeReady)
 		rt, err := ort.Load(libFlag)
 		why := ""
 		if err == nil {

@@ -83,7 +83,6 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.jobs = newJobsPanel(ws)
 	ws.ai = newAIPanel(ws)
 	ws.preds = newPredictionsPanel(ws)
-	ws.ai.loadRuntime("")
 	ws.loading = newLoadingBar()
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
@@ -103,6 +102,10 @@ func NewWorkstation(a fyne.App) *Workstation {
 		}
 	})
 	ws.win.Resize(fyne.NewSize(1400, 860))
+	// Last, so that its result (delivered through fyne.Do, which Fyne's
+	// test driver runs on the loading goroutine) never meets a window
+	// still being built.
+	ws.ai.loadRuntime("")
 	return ws
 }
 

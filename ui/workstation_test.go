@@ -45,6 +45,7 @@ func newTestWorkstation(t *testing.T) *Workstation {
 	t.Helper()
 	a := test.NewTempApp(t)
 	ws := NewWorkstation(a)
+	<-ws.ai.runtimeReady
 	ws.win.Resize(fyne.NewSize(1000, 700))
 	return ws
 }

@@ -27,8 +27,9 @@ var commands = []command{
 	{"stats", "stats IMAGE LABELS.nii[.gz] [--names NAMES] [--series N]", "per-label voxels, volume (ml) and intensity mean/std/min/max as JSON", runStats},
 	{"segment", "segment --model DIR|NAME|builtin:ct-tissue IMAGE OUT.nii.gz [--device auto|cpu|cuda] [--report RUN.json] [--threads N] [--max-memory 2G] [--models DIR] [--ort-lib LIB] [--series N] [--force]", "run a segmentation model in the background of the CLI, with progress on stderr", runSegment},
 	{"models", "models list [--dir D] | models check DIR [--json] | models add DIR [--dir D]", "list model folders, check a description against its ONNX file, copy a model into the user's folder", runModels},
-	{"verify", "verify run RUN.json", "re-check a run report against the files on disk (exit 1 on any mismatch)", runVerify},
+	{"verify", "verify run RUN.json | verify nnunet DATASET", "re-check a run report against the files on disk, or an nnU-Net v2 dataset with nnU-Net's own integrity checks (exit 1 on any error)", runVerify},
 	{"project", "project new DIR [--labels NAMES | --from LABELS.nii.gz] [--name N] | project add DIR IMAGE... [--labels L.nii.gz] [--status S] | project status DIR | project set DIR CASE --status S [--notes T]", "annotation projects: create, add studies, status as JSON, set a case's review status", runProject},
+	{"export", "export nnunet PROJECT --out ROOT --id N --name NAME [--status done] [--channel CT] [--overwrite]", "write a project's reviewed cases as a verified nnU-Net v2 dataset", runExport},
 	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 

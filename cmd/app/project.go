@@ -151,15 +151,18 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 // attachLabels copies a label map into the project after checking that it
 // lies on the image's grid.
 func attachLabels(p *project.Project, c *project.Case, img, labelPath string) error {
-	vol, _, err := openVolume(context.Background(), img, 0)
+	vol, st, err := openVolume(context.Background(), img, 0)
 	if err != nil {
 		return fmt.Errorf("%s: %w", img, err)
+	}
+	if st.FromDICOM(0) {
+		vol = dcm2niixLayout(vol)
 	}
 	lab, err := nifti.Read(labelPath)
 	if err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
-	if !vol.Geometry.SameGrid(lab.Geometry, 0.01) {
+	if _, err := viewer.AlignTo(vol.Geometry, lab, 0.01); err != nil {
 		return fmt.Errorf("labels %s are not on the image's grid (image %v at %.3g mm, labels %v at %.3g mm): nothing was added",
 			labelPath, vol.Dims, vol.Spacing, lab.Dims, lab.Spacing)
 	}

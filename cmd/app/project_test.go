@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"delineate/viewer/nifti"
 )
 
 // The project CLI on real data: new from a label table, add a NIfTI with
@@ -71,5 +73,89 @@ func TestProjectCLI(t *testing.T) {
 	pj, _ := os.ReadFile(filepath.Join(dir, "project.json"))
 	if !strings.Contains(string(pj), `"name": "liver"`) {
 		t.Error("label table not in the project file")
+	}
+}
+
+// Project → nnU-Net export → verify, on the real abdominal CT and its
+// TotalSegmentator labels: every voxel keeps its label's name through the
+// remapping to consecutive ids, image and labels share one grid, and an
+// existing dataset is not overwritten.
+func TestExportNNUNetRoundTrip(t *testing.T) {
+	ct := sharedData(t, "ct-abdomen")
+	dir := filepath.Join(t.TempDir(), "proj")
+	root := filepath.Join(t.TempDir(), "raw")
+	src := filepath.Join(ct, "example_seg_fast_force_split.nii.gz")
+	for _, args := range [][]string{
+		{"project", "new", dir, "--labels", filepath.Join(ct, "labels_total_v2.json")},
+		{"project", "add", dir, filepath.Join(ct, "example_ct.nii.gz"), "--labels", src, "--status", "done"},
+	} {
+		if code, _, errs := cli(t, args...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	if code, _, errs := cli(t, "export", "nnunet", dir, "--out", root, "--id", "3", "--name", "Abdomen"); code != 1 || !strings.Contains(errs, "name the channel") {
+		t.Errorf("NIfTI without modality: exit %d, %s", code, errs)
+	}
+	if code, _, errs := cli(t, "export", "nnunet", dir, "--out", root, "--id", "3", "--name", "Abdomen", "--channel", "CT"); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	ds := filepath.Join(root, "Dataset003_Abdomen")
+	if code, out, _ := cli(t, "verify", "nnunet", ds); code != 0 || !strings.Contains(out, "verify_dataset_integrity Done.") {
+		t.Errorf("verify: exit %d, %s", code, out)
+	}
+	if code, _, errs := cli(t, "export", "nnunet", dir, "--out", root, "--id", "3", "--name", "Abdomen", "--channel", "CT"); code != 1 || !strings.Contains(errs, "not overwriting") {
+		t.Errorf("second export: exit %d, %s", code, errs)
+	}
+	var dj struct {
+		Channels map[string]string `json:"channel_names"`
+		Labels   map[string]int    `json:"labels"`
+		Num      int               `json:"numTraining"`
+		IDs      map[string]int    `json:"delineate_project_label_ids"`
+	}
+	b, err := os.ReadFile(filepath.Join(ds, "dataset.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &dj); err != nil {
+		t.Fatal(err)
+	}
+	if dj.Num != 1 || dj.Channels["0"] != "CT" || dj.Labels["background"] != 0 {
+		t.Errorf("dataset.json %+v", dj)
+	}
+	name := map[int]string{}
+	for n, id := range dj.Labels {
+		name[id] = n
+	}
+	srcName := map[int]string{0: "background"}
+	for n, id := range dj.IDs {
+		srcName[id] = n
+	}
+	a, err := nifti.Read(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := nifti.Read(filepath.Join(ds, "labelsTr", "case_0001.nii.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := nifti.Read(filepath.Join(ds, "imagesTr", "case_0001_0000.nii.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !img.Geometry.SameGrid(e.Geometry, 1e-6) || !a.Geometry.SameGrid(e.Geometry, 1e-6) {
+		t.Fatal("image, exported and source labels are not on one grid")
+	}
+	diff, labelled := 0, 0
+	for i := 0; i < a.Data.Len(); i++ {
+		s, x := int(a.Data.At(i)), int(e.Data.At(i))
+		if s != 0 {
+			labelled++
+		}
+		if srcName[s] != name[x] {
+			diff++
+		}
+	}
+	if diff != 0 || labelled == 0 {
+		t.Errorf("%d of %d voxels changed label name (%d labelled)", diff, a.Data.Len(), labelled)
 	}
 }
