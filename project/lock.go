@@ -38,6 +38,14 @@ func (e *LockedError) Error() string {
 // holds this process's pid. A lock left by a process that no longer runs
 // on this host (a crash) is taken over.
 func acquireLock(dir string) (*Lock, error) {
+	lk, _, err := acquireLockStale(dir)
+	return lk, err
+}
+
+// acquireLockStale is acquireLock that also returns the holder of a stale
+// lock it took over (nil when there was none): a session that crashed.
+func acquireLockStale(dir string) (*Lock, *lockInfo, error) {
+	var stale *lockInfo
 	path := filepath.Join(dir, LockFile)
 	host, _ := os.Hostname()
 	for attempt := 0; attempt < 2; attempt++ {
@@ -49,12 +57,12 @@ func acquireLock(dir string) (*Lock, error) {
 			f.Close()
 			if err := errors.Join(werr, serr); err != nil {
 				os.Remove(path)
-				return nil, err
+				return nil, nil, err
 			}
-			return &Lock{path: path}, nil
+			return &Lock{path: path}, stale, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
-			return nil, err
+			return nil, nil, err
 		}
 		b, rerr := os.ReadFile(path)
 		var li lockInfo
@@ -63,17 +71,19 @@ func acquireLock(dir string) (*Lock, error) {
 			// a crash: never break it blindly.
 			info, _ := os.Stat(path)
 			if info == nil || time.Since(info.ModTime()) < 10*time.Second {
-				return nil, &LockedError{Host: host, Since: time.Now()}
+				return nil, nil, &LockedError{Host: host, Since: time.Now()}
 			}
 		} else if li.Host != host || processAlive(li.PID) {
-			return nil, &LockedError{PID: li.PID, Host: li.Host, Since: li.Since}
+			return nil, nil, &LockedError{PID: li.PID, Host: li.Host, Since: li.Since}
 		}
 		// Stale: its holder is gone.
+		st := li
+		stale = &st
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return nil, fmt.Errorf("could not take the lock %s", path)
+	return nil, nil, fmt.Errorf("could not take the lock %s", path)
 }
 
 // Release removes the lock file.

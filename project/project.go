@@ -30,6 +30,10 @@ type Project struct {
 	Cases    []*Case   `json:"cases"`
 	NextCase int       `json:"next_case"` // the number the next case id gets
 
+	// Recovered says, after a crash, that the project was reopened from
+	// its last autosave ("" after a clean close).
+	Recovered string `json:"-"`
+
 	dir      string
 	lock     *Lock
 	readOnly string // why the project cannot be written; "" when it can
@@ -165,7 +169,7 @@ func Open(dir string) (*Project, error) {
 		return nil, err
 	}
 	p.dir = dir
-	lk, err := acquireLock(dir)
+	lk, stale, err := acquireLockStale(dir)
 	var held *LockedError
 	switch {
 	case errors.As(err, &held):
@@ -174,6 +178,15 @@ func Open(dir string) (*Project, error) {
 		p.readOnly = "cannot lock it: " + err.Error()
 	default:
 		p.lock = lk
+		if stale != nil {
+			info, _ := os.Stat(path)
+			at := "its last autosave"
+			if info != nil {
+				at = "its last autosave, " + info.ModTime().Local().Format("2006-01-02 15:04:05")
+			}
+			p.Recovered = fmt.Sprintf("the previous session (pid %d) ended without closing the project; recovered %s", stale.PID, at)
+			removeTemps(dir)
+		}
 	}
 	return p, nil
 }
@@ -429,3 +442,14 @@ func who() string {
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+// removeTemps deletes the temporary files a crashed session left behind
+// (its half-written saves; the files they were to replace are intact).
+func removeTemps(dir string) {
+	for _, pat := range []string{".*.tmp-*", "labels/.*.tmp"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, f := range m {
+			os.Remove(f)
+		}
+	}
+}
