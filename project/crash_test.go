@@ -122,4 +122,3 @@ func TestKillDuringAutosave(t *testing.T) {
 		t.Errorf("the child never got to hold the lock or save (recovered %d, saved %d)", recovered, saved)
 	}
 }
-
