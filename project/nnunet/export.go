@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,50 +172,99 @@ func Export(ctx context.Context, p *project.Project, o ExportOptions) (string, *
 	return final, rep, nil
 }
 
-// exportCase writes one case's image and remapped labels.
+// exportCase writes one case's image and remapped labels. A .nii.gz
+// image is copied byte for byte (nnU-Net reads exactly what the project
+// holds, and nothing is decompressed and compressed again); anything else
+// is loaded (DICOM in dcm2niix's layout) and written.
 func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir string, remap map[int]int) (string, error) {
-	st, err := load.Open(ctx, p.Resolve(c.Image), load.Options{})
-	if err != nil {
-		return "", fmt.Errorf("%s: image: %w", c.ID, err)
-	}
-	img, err := st.Load(ctx, 0, load.Options{})
-	if err != nil {
-		return "", fmt.Errorf("%s: image: %w", c.ID, err)
-	}
-	if st.FromDICOM(0) {
-		// dcm2niix's row order, as `convert` writes and label maps drawn
-		// on its conversions use.
-		img = viewer.FlipAxis(img, 1)
+	src := p.Resolve(c.Image)
+	var grid viewer.Geometry
+	var img *viewer.Volume
+	modality := ""
+	imgOut := filepath.Join(dir, "imagesTr", c.ID+"_0000.nii.gz")
+	if h, err := nifti.ReadHeader(src); err == nil && h.Compressed && strings.HasSuffix(strings.ToLower(src), ".nii.gz") && h.Dim[0] <= 3 {
+		grid, _ = h.Geometry()
+		if err := copyFile(src, imgOut); err != nil {
+			return "", fmt.Errorf("%s: %w", c.ID, err)
+		}
+	} else {
+		st, err := load.Open(ctx, src, load.Options{})
+		if err != nil {
+			return "", fmt.Errorf("%s: image: %w", c.ID, err)
+		}
+		if img, err = st.Load(ctx, 0, load.Options{}); err != nil {
+			return "", fmt.Errorf("%s: image: %w", c.ID, err)
+		}
+		if st.FromDICOM(0) {
+			// dcm2niix's row order, as `convert` writes and label maps
+			// drawn on its conversions use.
+			img = viewer.FlipAxis(img, 1)
+		}
+		grid, modality = img.Geometry, img.Modality
 	}
 	lab, err := nifti.Read(p.Resolve(c.Labels))
 	if err != nil {
 		return "", fmt.Errorf("%s: labels: %w", c.ID, err)
 	}
-	lab, err = viewer.AlignTo(img.Geometry, lab, 0.01)
+	lab, err = viewer.AlignTo(grid, lab, 0.01)
 	if err != nil {
 		return "", fmt.Errorf("%s: the label map is not on the image's grid: %w", c.ID, err)
 	}
-	out, err := viewer.NewVolume(img.Geometry, viewer.Uint8)
+	out, err := viewer.NewVolume(grid, viewer.Uint8)
 	if len(remap) > 256 {
-		out, err = viewer.NewVolume(img.Geometry, viewer.Uint16)
+		out, err = viewer.NewVolume(grid, viewer.Uint16)
 	}
 	if err != nil {
 		return "", err
 	}
-	n := lab.Data.Len()
+	// A lookup table from project ids to dataset ids (-1: not in the
+	// table), applied over the raw voxels.
+	lut := make([]int32, 65536)
+	for i := range lut {
+		lut[i] = -1
+	}
+	for from, to := range remap {
+		if from >= 0 && from < len(lut) {
+			lut[from] = int32(to)
+		}
+	}
 	unknown := map[int]bool{}
-	for i := 0; i < n; i++ {
-		v := int(lab.Data.At(i))
-		id, ok := remap[v]
-		if !ok {
+	set := func(i, v int) {
+		if v < 0 || v >= len(lut) || lut[v] < 0 {
 			unknown[v] = true
-			continue
+			return
 		}
 		switch d := out.Data.Raw().(type) {
 		case []uint8:
-			d[i] = uint8(id)
+			d[i] = uint8(lut[v])
 		case []uint16:
-			d[i] = uint16(id)
+			d[i] = uint16(lut[v])
+		}
+	}
+	o8, is8 := out.Data.Raw().([]uint8)
+	switch d := lab.Data.Raw().(type) {
+	case []uint8:
+		if is8 {
+			for i, v := range d {
+				if t := lut[v]; t >= 0 {
+					o8[i] = uint8(t)
+				} else {
+					unknown[int(v)] = true
+				}
+			}
+			break
+		}
+		for i, v := range d {
+			set(i, int(v))
+		}
+	case []uint16:
+		for i, v := range d {
+			set(i, int(v))
+		}
+	default:
+		n := lab.Data.Len()
+		for i := 0; i < n; i++ {
+			set(i, int(lab.Data.At(i)))
 		}
 	}
 	if len(unknown) > 0 {
@@ -227,13 +277,38 @@ func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir st
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if err := nifti.Write(filepath.Join(dir, "imagesTr", c.ID+"_0000.nii.gz"), img, nifti.WriteOptions{}); err != nil {
-		return "", fmt.Errorf("%s: %w", c.ID, err)
+	if img != nil {
+		if err := nifti.Write(imgOut, img, nifti.WriteOptions{}); err != nil {
+			return "", fmt.Errorf("%s: %w", c.ID, err)
+		}
 	}
 	if err := nifti.Write(filepath.Join(dir, "labelsTr", c.ID+".nii.gz"), out, nifti.WriteOptions{}); err != nil {
 		return "", fmt.Errorf("%s: %w", c.ID, err)
 	}
-	return img.Modality, nil
+	return modality, nil
+}
+
+// copyFile copies src to dst (a new file in the export's temporary
+// folder), synced.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // writeDatasetJSON writes dataset.json with the required keys first and

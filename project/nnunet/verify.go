@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"delineate/viewer"
 	"delineate/viewer/nifti"
@@ -171,14 +173,52 @@ func Verify(folder string) *Report {
 	for _, v := range expected {
 		want[v] = true
 	}
-	unexpected := false
-	images := false
-	for _, c := range cases {
+	// Cases are checked in parallel (nnU-Net uses a process pool), each
+	// into its own report, merged in case order.
+	subs := make([]*Report, len(cases))
+	badLabels := make([]bool, len(cases))
+	badImages := make([]bool, len(cases))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), len(cases))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				subs[i] = &Report{}
+				badLabels[i], badImages[i] = checkLabelsAndCase(subs[i], cases[i], want, expected, len(ds.ChannelNames))
+			}
+		}()
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	unexpected, images := false, false
+	for i := range cases {
+		r.Findings = append(r.Findings, subs[i].Findings...)
+		unexpected = unexpected || badLabels[i]
+		images = images || badImages[i]
+	}
+	if unexpected {
+		r.errorf("Some segmentation images contained unexpected labels. Please check text output above to see which one(s).")
+		return r
+	}
+	if images {
+		r.errorf("Some images have errors. Please check text output above to see which one(s) and what's going on.")
+	}
+	return r
+}
+
+// checkLabelsAndCase is verify_labels and check_cases for one case; it
+// returns whether the labels and whether the images had errors.
+func checkLabelsAndCase(r *Report, c Case, want map[int]bool, expected []int, channels int) (badLabels, badImages bool) {
+	{
 		lab, err := nifti.Read(c.Label)
 		if err != nil {
 			r.errorf("Error: could not read %s: %v", c.Label, err)
-			unexpected = true
-			continue
+			return true, false
 		}
 		found := foundLabels(lab)
 		var odd []int
@@ -192,20 +232,11 @@ func Verify(folder string) *Report {
 		}
 		if len(odd) > 0 || hasNaN(lab) {
 			r.errorf("Error: Unexpected labels found in file %s.\nExpected: %s\nFound: %s", c.Label, pyInts(expected), npInts(found))
-			unexpected = true
+			badLabels = true
 		}
-		if !checkCase(r, c, lab, len(ds.ChannelNames)) {
-			images = true
-		}
+		badImages = !checkCase(r, c, lab, channels)
 	}
-	if unexpected {
-		r.errorf("Some segmentation images contained unexpected labels. Please check text output above to see which one(s).")
-		return r
-	}
-	if images {
-		r.errorf("Some images have errors. Please check text output above to see which one(s) and what's going on.")
-	}
-	return r
+	return badLabels, badImages
 }
 
 // checkCase compares a case's channels with its label map: NaN, shape,
@@ -214,21 +245,33 @@ func Verify(folder string) *Report {
 func checkCase(r *Report, c Case, lab *viewer.Volume, channels int) bool {
 	ok := true
 	imgs := pyList(c.Images)
-	var first *viewer.Volume
+	var first *viewer.Geometry
 	for _, p := range c.Images {
-		v, err := nifti.Read(p)
+		// The grid comes from the header; the voxels are read only when
+		// they could hold a NaN (float data).
+		h, err := nifti.ReadHeader(p)
 		if err != nil {
 			r.errorf("Error: could not read %s: %v", p, err)
 			return false
 		}
+		g, _ := h.Geometry()
 		if first == nil {
-			first = v
+			first = &g
 		}
-		if hasNaN(v) {
+		nan := false
+		if !h.Integer() {
+			v, err := nifti.Read(p)
+			if err != nil {
+				r.errorf("Error: could not read %s: %v", p, err)
+				return false
+			}
+			nan = hasNaN(v)
+		}
+		if nan {
 			r.errorf("Images contain NaN pixel values. You need to fix that by replacing NaN values with something that makes sense for your images!\nImages:\n%s", imgs)
 			ok = false
 		}
-		if v.Dims != first.Dims {
+		if g.Dims != first.Dims {
 			r.errorf("Error: Shape mismatch between the channels of a case. \nImage files: %s.", imgs)
 			return false
 		}
@@ -408,19 +451,40 @@ func trainingCases(folder, ending string) ([]Case, error) {
 }
 
 func foundLabels(v *viewer.Volume) []int {
-	seen := map[int]bool{}
 	var out []int
+	mark := func(seen []bool) []int {
+		for k, ok := range seen {
+			if ok {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	switch d := v.Data.Raw().(type) {
+	case []uint8:
+		var seen [256]bool
+		for _, x := range d {
+			seen[x] = true
+		}
+		return mark(seen[:])
+	case []uint16:
+		seen := make([]bool, 65536)
+		for _, x := range d {
+			seen[x] = true
+		}
+		return mark(seen)
+	}
+	set := map[int]bool{}
 	n := v.Data.Len()
 	for i := 0; i < n; i++ {
 		x := v.Data.At(i)
 		if x != x {
 			continue
 		}
-		k := int(x)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
+		set[int(x)] = true
+	}
+	for k := range set {
+		out = append(out, k)
 	}
 	sort.Ints(out)
 	return out

@@ -257,3 +257,28 @@ func orthogonalize(m viewer.Mat3) viewer.Mat3 {
 	}
 	return q
 }
+
+// Geometry is the grid the header describes, as Read gives it to the
+// volume, with any warnings about it: callers that only need the grid of a
+// .nii.gz (an export that copies the file, a verifier) need not decompress
+// the image.
+func (h *Header) Geometry() (viewer.Geometry, []string) {
+	g, _, w := h.geometry()
+	return g, w
+}
+
+// Integer reports whether the voxels as read are integers: an integer
+// datatype with a finite integer scl_slope and scl_inter (or none), so that
+// they can hold no NaN.
+func (h *Header) Integer() bool {
+	switch h.Datatype {
+	case DTBinary, DTUint8, DTInt8, DTInt16, DTUint16, DTInt32, DTUint32, DTInt64, DTUint64:
+	default:
+		return false
+	}
+	s, i := h.SclSlope, h.SclInter
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return true // unset: no scaling
+	}
+	return s == math.Trunc(s) && i == math.Trunc(i)
+}
