@@ -30,6 +30,7 @@ var commands = []command{
 	{"verify", "verify run RUN.json | verify nnunet DATASET", "re-check a run report against the files on disk, or an nnU-Net v2 dataset with nnU-Net's own integrity checks (exit 1 on any error)", runVerify},
 	{"project", "project new DIR [--labels NAMES | --from LABELS.nii.gz] [--name N] | project add DIR IMAGE... [--labels L.nii.gz] [--status S] | project status DIR | project set DIR CASE --status S [--notes T]", "annotation projects: create, add studies, status as JSON, set a case's review status", runProject},
 	{"export", "export nnunet PROJECT --out ROOT --id N --name NAME [--status done] [--channel CT] [--overwrite]", "write a project's reviewed cases as a verified nnU-Net v2 dataset", runExport},
+	{"import", "import nnunet DATASET PROJECT", "turn an nnU-Net dataset (v2 Dataset or v1 Task folder) into a new project", runImport},
 	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 

@@ -158,4 +158,35 @@ func TestExportNNUNetRoundTrip(t *testing.T) {
 	if diff != 0 || labelled == 0 {
 		t.Errorf("%d of %d voxels changed label name (%d labelled)", diff, a.Data.Len(), labelled)
 	}
+
+	// Import the dataset as a project and export it again: the same
+	// labels, ids and voxels.
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, errs := cli(t, "import", "nnunet", ds, back); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	if code, _, errs := cli(t, "export", "nnunet", back, "--out", root, "--id", "4", "--name", "Again", "--channel", "CT"); code != 0 {
+		t.Fatalf("export of the imported project: %s", errs)
+	}
+	var dj2 struct {
+		Labels map[string]int `json:"labels"`
+	}
+	b2, _ := os.ReadFile(filepath.Join(root, "Dataset004_Again", "dataset.json"))
+	if err := json.Unmarshal(b2, &dj2); err != nil {
+		t.Fatal(err)
+	}
+	for n, id := range dj.Labels {
+		if dj2.Labels[n] != id {
+			t.Errorf("label %q: id %d after the round trip, was %d", n, dj2.Labels[n], id)
+		}
+	}
+	e2, err := nifti.Read(filepath.Join(root, "Dataset004_Again", "labelsTr", "case_0001.nii.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < e.Data.Len(); i++ {
+		if e.Data.At(i) != e2.Data.At(i) {
+			t.Fatalf("voxel %d: %v after the round trip, was %v", i, e2.Data.At(i), e.Data.At(i))
+		}
+	}
 }
