@@ -18,7 +18,9 @@ func (p *Project) SaveLabels(c *Case, labels *viewer.Volume) error {
 	if p.readOnly != "" {
 		return &ReadOnlyError{p.readOnly}
 	}
+	p.mu.Lock()
 	rel := c.Labels
+	p.mu.Unlock()
 	if rel == "" || filepath.IsAbs(rel) || !isOwn(rel) {
 		rel = "labels/" + c.ID + ".nii.gz"
 	}
@@ -28,9 +30,11 @@ func (p *Project) SaveLabels(c *Case, labels *viewer.Volume) error {
 	if err := nifti.Write(p.Resolve(rel), labels, nifti.WriteOptions{Overwrite: true}); err != nil {
 		return fmt.Errorf("saving %s's labels: %w", c.ID, err)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	c.Labels = rel
 	c.UpdatedAt = now()
-	return p.Save()
+	return p.save()
 }
 
 // isOwn is true for a label map the project itself holds (under labels/),

@@ -110,7 +110,9 @@ func TestKillDuringAutosave(t *testing.T) {
 			}
 			saved++
 		}
-		for _, pat := range []string{".*tmp*", "labels/.*tmp*"} {
+		// (Lock temporaries of a process killed while taking the lock are
+		// removed once a minute old, not at once.)
+		for _, pat := range []string{"." + FileName + ".tmp*", "labels/.*tmp*"} {
 			if m, _ := filepath.Glob(filepath.Join(dir, pat)); len(m) > 0 {
 				t.Fatalf("round %d: recovery left temporary files %v", i, m)
 			}

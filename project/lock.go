@@ -49,16 +49,14 @@ func acquireLockStale(dir string) (*Lock, *lockInfo, error) {
 	path := filepath.Join(dir, LockFile)
 	host, _ := os.Hostname()
 	for attempt := 0; attempt < 2; attempt++ {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		// The lock's content is written to a temporary file first and
+		// hard-linked into place: the link is atomic and fails if the
+		// lock exists, so a lock file is never seen half-written, even
+		// when its writer is killed.
+		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Host: host, Since: time.Now().UTC().Truncate(time.Second)})
+		err := linkNew(dir, path, b)
 		if err == nil {
-			b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Host: host, Since: time.Now().UTC().Truncate(time.Second)})
-			_, werr := f.Write(b)
-			serr := f.Sync()
-			f.Close()
-			if err := errors.Join(werr, serr); err != nil {
-				os.Remove(path)
-				return nil, nil, err
-			}
+			removeOldLockTemps(dir)
 			return &Lock{path: path}, stale, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
@@ -88,3 +86,33 @@ func acquireLockStale(dir string) (*Lock, *lockInfo, error) {
 
 // Release removes the lock file.
 func (l *Lock) Release() { os.Remove(l.path) }
+
+// linkNew creates path holding b, failing with an ErrExist error if path
+// exists.
+func linkNew(dir, path string, b []byte) error {
+	f, err := os.CreateTemp(dir, LockFile+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, werr := f.Write(b)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return err
+	}
+	return os.Link(tmp, path)
+}
+
+// removeOldLockTemps deletes lock temporaries of processes killed between
+// writing and linking them; recent ones may belong to a process taking
+// the lock right now, so only those older than a minute go.
+func removeOldLockTemps(dir string) {
+	m, _ := filepath.Glob(filepath.Join(dir, LockFile+".tmp-*"))
+	for _, f := range m {
+		if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > time.Minute {
+			os.Remove(f)
+		}
+	}
+}

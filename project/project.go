@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"delineate/viewer"
@@ -34,6 +35,8 @@ type Project struct {
 	// its last autosave ("" after a clean close).
 	Recovered string `json:"-"`
 
+	// mu guards the project against the UI and its autosave goroutine.
+	mu       sync.Mutex
 	dir      string
 	lock     *Lock
 	readOnly string // why the project cannot be written; "" when it can
@@ -265,6 +268,12 @@ func (p *Project) Close() {
 
 // Save writes the project file atomically.
 func (p *Project) Save() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.save()
+}
+
+func (p *Project) save() error {
 	if p.readOnly != "" {
 		return &ReadOnlyError{p.readOnly}
 	}
@@ -277,6 +286,12 @@ func (p *Project) Save() error {
 
 // Case returns the case with the given id.
 func (p *Project) Case(id string) *Case {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.caseLocked(id)
+}
+
+func (p *Project) caseLocked(id string) *Case {
 	for _, c := range p.Cases {
 		if c.ID == id {
 			return c
@@ -313,6 +328,8 @@ func (p *Project) store(path string) (string, error) {
 // AddCase adds a case for image with the given status. The case id is the
 // next sequential number, never derived from the image's path or header.
 func (p *Project) AddCase(image string, status Status) (*Case, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.readOnly != "" {
 		return nil, &ReadOnlyError{p.readOnly}
 	}
@@ -340,10 +357,12 @@ func (p *Project) AddCase(image string, status Status) (*Case, error) {
 
 // SetStatus changes a case's review status.
 func (p *Project) SetStatus(id string, s Status) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.readOnly != "" {
 		return &ReadOnlyError{p.readOnly}
 	}
-	c := p.Case(id)
+	c := p.caseLocked(id)
 	if c == nil {
 		return fmt.Errorf("no case %q", id)
 	}
@@ -417,6 +436,8 @@ type CaseSummary struct {
 // case's image and label map are where the project says (an image that
 // moved shows as image_found false).
 func (p *Project) Summarise() Summary {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	s := Summary{Name: p.Name, Cases: len(p.Cases), Counts: map[Status]int{}, List: []CaseSummary{}}
 	for _, c := range p.Cases {
 		s.Counts[c.Status]++

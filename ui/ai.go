@@ -64,7 +64,7 @@ func newAIPanel(ws *Workstation) *aiPanel {
 		p.runBtn,
 		p.runtime,
 	)
-	p.runner.OnChange = func(inference.JobInfo) { fyne.Do(ws.jobs.refresh) }
+	p.runner.OnChange = func(inference.JobInfo) { do(ws.jobs.refresh) }
 	p.reloadModels()
 	return p
 }
@@ -82,7 +82,7 @@ func (p *aiPanel) loadRuntime(libFlag string) {
 				why = w
 			}
 		}
-		fyne.Do(func() {
+		do(func() {
 			p.rt, p.rtErr, p.cudaWhy = rt, err, why
 			p.showRuntime()
 		})
@@ -188,7 +188,7 @@ func (p *aiPanel) run() {
 		}
 		return res, err
 	}, func(j *inference.Job) {
-		fyne.Do(func() { ws.jobFinished(j, vol, gen) })
+		do(func() { ws.jobFinished(j, vol, gen) })
 	})
 	ws.status.SetText(fmt.Sprintf("Queued %s on %s", m.Name, title))
 	ws.jobs.refresh()
@@ -224,7 +224,7 @@ func (ws *Workstation) jobFinished(j *inference.Job, vol *viewer.Volume, gen int
 func (ws *Workstation) addModel(dir string) {
 	go func() {
 		dest, err := inference.AddModel(dir, inference.UserModelsDir())
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				ws.showError(fmt.Errorf("add model: %w", err))
 				return

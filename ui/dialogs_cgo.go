@@ -5,7 +5,6 @@ package ui
 import (
 	"path/filepath"
 
-	"fyne.io/fyne/v2"
 	sqdialog "github.com/sqweek/dialog"
 )
 
@@ -16,7 +15,7 @@ func (ws *Workstation) chooseFile() {
 	go func() {
 		p, err := sqdialog.File().Title("Open image (DICOM or NIfTI)").Load()
 		if err == nil {
-			fyne.Do(func() { ws.OpenPath(p) })
+			do(func() { ws.OpenPath(p) })
 		}
 	}()
 }
@@ -25,7 +24,7 @@ func (ws *Workstation) chooseFolder() {
 	go func() {
 		p, err := sqdialog.Directory().Title("Open DICOM folder").Browse()
 		if err == nil {
-			fyne.Do(func() { ws.OpenPath(p) })
+			do(func() { ws.OpenPath(p) })
 		}
 	}()
 }
@@ -34,7 +33,7 @@ func (ws *Workstation) chooseLabels() {
 	go func() {
 		p, err := sqdialog.File().Title("Open label map").Filter("NIfTI", "nii", "gz").Load()
 		if err == nil {
-			fyne.Do(func() { ws.openLabels(filepath.Clean(p)) })
+			do(func() { ws.openLabels(filepath.Clean(p)) })
 		}
 	}()
 }
@@ -43,7 +42,7 @@ func (ws *Workstation) chooseSaveLabels() {
 	go func() {
 		p, err := sqdialog.File().Title("Save label map").Filter("NIfTI", "nii.gz", "nii").Save()
 		if err == nil {
-			fyne.Do(func() { ws.saveLabels(filepath.Clean(p), false) })
+			do(func() { ws.saveLabels(filepath.Clean(p), false) })
 		}
 	}()
 }
@@ -52,7 +51,7 @@ func (ws *Workstation) chooseLabelNames() {
 	go func() {
 		p, err := sqdialog.File().Title("Open label names").Load()
 		if err == nil {
-			fyne.Do(func() { ws.openLabelNames(filepath.Clean(p)) })
+			do(func() { ws.openLabelNames(filepath.Clean(p)) })
 		}
 	}()
 }
@@ -61,7 +60,17 @@ func (ws *Workstation) chooseModelFolder() {
 	go func() {
 		p, err := sqdialog.Directory().Title("Add model folder (with model.json)").Browse()
 		if err == nil {
-			fyne.Do(func() { ws.addModel(filepath.Clean(p)) })
+			do(func() { ws.addModel(filepath.Clean(p)) })
+		}
+	}()
+}
+
+// chooseFolderFor asks for a folder and hands it to action.
+func (ws *Workstation) chooseFolderFor(title string, action func(string)) {
+	go func() {
+		p, err := sqdialog.Directory().Title(title).Browse()
+		if err == nil {
+			do(func() { action(filepath.Clean(p)) })
 		}
 	}()
 }

@@ -61,3 +61,12 @@ func (ws *Workstation) chooseModelFolder() {
 		}
 	}, ws.win)
 }
+
+// chooseFolderFor asks for a folder and hands it to action.
+func (ws *Workstation) chooseFolderFor(title string, action func(string)) {
+	dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+		if err == nil && u != nil {
+			action(u.Path())
+		}
+	}, ws.win)
+}

@@ -335,8 +335,10 @@ func (ws *Workstation) newSideTabs() *container.AppTabs {
 	tabs := container.NewAppTabs(labelsTab,
 		container.NewTabItem("AI", container.NewVScroll(container.NewVBox(ws.ai.box, widget.NewSeparator(), ws.preds.box))),
 		container.NewTabItem("Jobs", ws.jobs.box),
+		container.NewTabItem("Worklist", ws.worklist.box),
 		container.NewTabItem("Statistics", ws.stats.box),
 		container.NewTabItem("Info", ws.infoPane))
+	ws.worklistTab = 3
 	tabs.OnSelected = func(t *container.TabItem) {
 		if t == labelsTab {
 			ws.labelsPanel.refresh() // painting may have added labels

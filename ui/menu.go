@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"delineate/project"
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
@@ -27,7 +28,11 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	demo := fyne.NewMenuItem("Demo Phantom", ws.ShowDemo)
 	labelNames := fyne.NewMenuItem("Open Label Names…", ws.chooseLabelNames)
 	addModel := fyne.NewMenuItem("Add Model…", ws.chooseModelFolder)
-	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
+	newProject := fyne.NewMenuItem("New Project…", func() { ws.chooseFolderFor("New project folder", ws.NewProject) })
+	openProject := fyne.NewMenuItem("Open Project…", func() { ws.chooseFolderFor("Open project folder", ws.OpenProject) })
+	addStudies := fyne.NewMenuItem("Add Studies…", func() { ws.chooseFolderFor("Add studies (a folder of studies, or one study)", ws.AddStudies) })
+	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels,
+		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
 	// The GLFW driver delivers Ctrl+Z and Ctrl+Y as the standard undo and
 	// redo shortcuts, never as custom key combinations: a CustomShortcut
 	// on those keys is shown in the menu but never fires.
@@ -84,7 +89,16 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Add Model…", ws.chooseModelFolder),
 		fyne.NewMenuItem("Reload Models", func() { ws.ai.reloadModels() }),
 	)
-	return fyne.NewMainMenu(file, editMenu, viewMenu, modelsMenu)
+	projectMenu := fyne.NewMenu("Project",
+		item("Next Case", fyne.KeyRight, func() { ws.worklist.step(1) }),
+		item("Previous Case", fyne.KeyLeft, func() { ws.worklist.step(-1) }),
+		fyne.NewMenuItemSeparator(),
+		item("Mark Done", fyne.KeyD, func() { ws.worklist.setStatus(project.Done) }),
+		item("Mark Needs Review", fyne.KeyU, func() { ws.worklist.setStatus(project.NeedsReview) }),
+		item("Mark In Progress", fyne.KeyG, func() { ws.worklist.setStatus(project.InProgress) }),
+		item("Mark Rejected", fyne.KeyJ, func() { ws.worklist.setStatus(project.Rejected) }),
+	)
+	return fyne.NewMainMenu(file, editMenu, viewMenu, modelsMenu, projectMenu)
 }
 
 func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {

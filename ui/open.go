@@ -75,7 +75,7 @@ func (ws *Workstation) ShowDemo() {
 			tissue := l.ID >= phantom.LabelSkeletalMuscle
 			table.Set(viewer.Label{ID: l.ID, Name: l.Name, Colour: l.Colour, Visible: !tissue})
 		}
-		fyne.Do(func() {
+		do(func() {
 			if gen != ws.loadGen {
 				return
 			}
@@ -106,10 +106,10 @@ func (ws *Workstation) OpenPathWithLabels(path, labels string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ws.loading.start("Scanning "+filepath.Base(path), cancel)
-	progress := func(done, total int) { fyne.Do(func() { ws.loading.progress(done, total) }) }
+	progress := func(done, total int) { do(func() { ws.loading.progress(done, total) }) }
 	go func() {
 		st, err := load.Open(ctx, path, load.Options{PHI: true, Progress: progress})
-		fyne.Do(func() {
+		do(func() {
 			if gen != ws.loadGen {
 				return
 			}
@@ -168,10 +168,10 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 	st := ws.study
 	info := st.Series[i]
 	ws.loading.start(fmt.Sprintf("Loading %s", seriesTitle(info)), cancel)
-	progress := func(done, total int) { fyne.Do(func() { ws.loading.progress(done, total) }) }
+	progress := func(done, total int) { do(func() { ws.loading.progress(done, total) }) }
 	go func() {
 		vol, err := st.Load(ctx, i, load.Options{Progress: progress})
-		fyne.Do(func() {
+		do(func() {
 			defer cancel()
 			if gen != ws.loadGen {
 				return
@@ -264,7 +264,7 @@ func (ws *Workstation) makeThumbnails(st *load.Study) {
 			if err != nil {
 				continue
 			}
-			fyne.Do(func() {
+			do(func() {
 				if ws.study == st {
 					ws.thumbs[i] = img
 					ws.seriesList.RefreshItem(i)
@@ -284,7 +284,7 @@ func (ws *Workstation) openLabels(path string) {
 	sc := ws.scene
 	go func() {
 		lab, err := nifti.Read(path)
-		fyne.Do(func() {
+		do(func() {
 			var lm *viewer.LabelMap
 			if err == nil {
 				lm, err = adoptLabels(sc, lab, nil)
@@ -343,7 +343,7 @@ func (ws *Workstation) saveLabels(path string, overwrite bool) {
 	}
 	go func() {
 		err := nifti.Write(path, lm.Volume, nifti.WriteOptions{Overwrite: overwrite, Description: "Delineate labels"})
-		fyne.Do(func() {
+		do(func() {
 			switch {
 			case errors.Is(err, os.ErrExist):
 				dialog.ShowConfirm("Replace file?", filepath.Base(path)+" exists. Replace it?", func(ok bool) {
@@ -369,7 +369,7 @@ func (ws *Workstation) openLabelNames(path string) {
 	}
 	go func() {
 		t, err := labels.ReadTable(path)
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				ws.showError(err)
 				return

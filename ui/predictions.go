@@ -301,7 +301,7 @@ func (p *predictionsPanel) updatePreview() {
 	p.preview.SetText("counting…")
 	go func() {
 		sum, err := edit.PlanAccept(snapshot, pred, o)
-		fyne.Do(func() {
+		do(func() {
 			if gen != p.previewGen {
 				return
 			}

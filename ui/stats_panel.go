@@ -142,7 +142,7 @@ func (p *statsPanel) compute() {
 		if err == nil {
 			counts, lo, hi = labelHistogram(st, img, lab, id)
 		}
-		fyne.Do(func() {
+		do(func() {
 			if gen != p.gen {
 				return
 			}
@@ -196,7 +196,7 @@ func (p *statsPanel) setLabel(id int) {
 	st, img, lab, gen := p.stats, p.img, p.lab, p.gen
 	go func() {
 		counts, lo, hi := labelHistogram(st, img, lab, id)
-		fyne.Do(func() {
+		do(func() {
 			if gen != p.gen || id != p.histID {
 				return
 			}

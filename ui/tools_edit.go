@@ -313,7 +313,7 @@ func (e *editor) runBackground(name string, op func(work *viewer.LabelMap) (*edi
 	e.setBusy(true, name+"…")
 	go func() {
 		c, err := op(work)
-		fyne.Do(func() {
+		do(func() {
 			defer func() { e.setBusy(false, e.opStatus.Text) }()
 			switch {
 			case err != nil:

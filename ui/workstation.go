@@ -52,6 +52,9 @@ type Workstation struct {
 	ai            *aiPanel
 	jobs          *jobsPanel
 	preds         *predictionsPanel
+	worklist      *worklist
+	tabs          *container.AppTabs
+	worklistTab   int
 	modelsDir     string          // --models: an extra models folder
 	lastHover     view.CursorInfo // the last pointer report, for key P
 	pendingLabels string
@@ -83,6 +86,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.jobs = newJobsPanel(ws)
 	ws.ai = newAIPanel(ws)
 	ws.preds = newPredictionsPanel(ws)
+	ws.worklist = newWorklist(ws)
 	ws.loading = newLoadingBar()
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
@@ -90,7 +94,8 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.seriesBox.Hide()
 
 	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.editor.box, ws.overlay.box)
-	right := container.NewBorder(tools, nil, nil, nil, ws.newSideTabs())
+	ws.tabs = ws.newSideTabs()
+	right := container.NewBorder(tools, nil, nil, nil, ws.tabs)
 	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
 	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
 	ws.win.SetContent(body)

@@ -116,7 +116,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		ok := false
-		fyne.DoAndWait(func() { ok = cond() })
+		onUI(func() { ok = cond() })
 		if ok {
 			return
 		}

@@ -4,7 +4,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"os"
+	"path/filepath"
+
 	"delineate/assets"
+	"delineate/project"
 	"delineate/ui"
 )
 
@@ -24,7 +28,11 @@ func runGUI(g guiOptions) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	ws := ui.NewWorkstation(a)
 	ws.SetModels(g.models, g.model)
-	if g.path != "" {
+	if _, err := os.Stat(filepath.Join(g.path, project.FileName)); g.path != "" && err == nil {
+		// A project folder: its worklist, and its first case.
+		ws.OpenProject(g.path)
+		ws.OpenNextCase()
+	} else if g.path != "" {
 		ws.OpenPathWithLabels(g.path, g.labels)
 	} else {
 		ws.ShowDemo()

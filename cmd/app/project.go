@@ -8,13 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"delineate/project"
 	"delineate/viewer"
 	"delineate/viewer/labels"
-	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
 
@@ -112,7 +110,7 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 	}
 	var images []string
 	for _, p := range pos[1:] {
-		found, err := studiesIn(p)
+		found, err := project.FindStudies(p)
 		if err != nil {
 			return err
 		}
@@ -182,48 +180,6 @@ func attachLabels(p *project.Project, c *project.Case, img, labelPath string) er
 	}
 	c.Labels = rel
 	return nil
-}
-
-// studiesIn expands a path to images: a NIfTI file or a DICOM file is
-// one; a folder holding NIfTI files gives each of them, and its
-// sub-folders one study each; a folder of DICOM files is one study.
-func studiesIn(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	files := 0
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
-		}
-		full := filepath.Join(path, name)
-		switch {
-		case e.IsDir():
-			out = append(out, full)
-		case load.IsNIfTI(name):
-			out = append(out, full)
-		default:
-			files++
-		}
-	}
-	if len(out) == 0 && files > 0 {
-		return []string{path}, nil
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds no studies", path)
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 func projectStatus(args []string, stdout io.Writer) error {

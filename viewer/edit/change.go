@@ -177,6 +177,8 @@ type History struct {
 	undo  []*Change
 	redo  []*Change
 	bytes int
+	// version counts changes (pushes, undos, redos).
+	version uint64
 }
 
 // MinSteps is how many undo steps are always kept, whatever their size.
@@ -190,6 +192,7 @@ func (h *History) Push(c *Change) {
 	if c == nil {
 		return
 	}
+	h.version++
 	h.undo = append(h.undo, c)
 	h.bytes += c.Bytes()
 	for _, r := range h.redo {
@@ -212,6 +215,7 @@ func (h *History) Undo(m *viewer.LabelMap) (Box, bool) {
 	if len(h.undo) == 0 {
 		return Box{}, false
 	}
+	h.version++
 	c := h.undo[len(h.undo)-1]
 	h.undo = h.undo[:len(h.undo)-1]
 	writeBox(m, c.Box, c.Before)
@@ -224,6 +228,7 @@ func (h *History) Redo(m *viewer.LabelMap) (Box, bool) {
 	if len(h.redo) == 0 {
 		return Box{}, false
 	}
+	h.version++
 	c := h.redo[len(h.redo)-1]
 	h.redo = h.redo[:len(h.redo)-1]
 	writeBox(m, c.Box, c.After)
@@ -239,3 +244,7 @@ func (h *History) CanRedo() bool { return len(h.redo) > 0 }
 
 // Steps returns the number of undo and redo steps held.
 func (h *History) Steps() (undo, redo int) { return len(h.undo), len(h.redo) }
+
+// Version changes whenever the label map changes through the history (a
+// push, an undo, a redo): autosave compares it with the version it saved.
+func (h *History) Version() uint64 { return h.version }

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"delineate/project"
+	"delineate/viewer"
+	"delineate/viewer/nifti"
+)
+
+// A project's worklist: the cases show with their status and progress,
+// Next opens the first case (image in the background), Mark Done writes
+// the status to the project file, a brush stroke is autosaved into the
+// project, and the filter hides what does not match.
+func TestWorklistOpenMarkAutosave(t *testing.T) {
+	data := t.TempDir()
+	var images []string
+	for _, n := range []string{"a.nii.gz", "b.nii.gz"} {
+		p := filepath.Join(data, n)
+		if err := nifti.Write(p, ctVolume(t), nifti.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		images = append(images, p)
+	}
+	dir := filepath.Join(t.TempDir(), "proj")
+	p, err := project.Create(dir, "wl", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range images {
+		if _, err := p.AddCase(im, project.Todo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Save()
+	p.Close()
+
+	ws := newTestWorkstation(t)
+	ws.OpenProject(dir)
+	w := ws.worklist
+	if len(w.rows) != 2 || !strings.Contains(w.progress.Text, "0 of 2 done") {
+		t.Fatalf("rows %d, progress %q", len(w.rows), w.progress.Text)
+	}
+	w.step(1)
+	waitFor(t, "case_0001 to load", func() bool { return ws.scene != nil && ws.scene.Volume != nil && w.current == "case_0001" })
+	w.setStatus(project.Done)
+	if !strings.Contains(w.progress.Text, "1 of 2 done") {
+		t.Errorf("progress %q after Mark Done", w.progress.Text)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, project.FileName))
+	if !strings.Contains(string(b), `"status": "done"`) {
+		t.Error("Mark Done did not reach the project file")
+	}
+
+	// Paint one dab, then autosave.
+	ws.setSinglePlane(viewer.Axial)
+	sv := ws.views[viewer.Axial]
+	test.TypeOnCanvas(ws.win.Canvas(), "b")
+	ws.win.Canvas().Capture()
+	size := sv.Size()
+	click(sv, fyne.NewPos(size.Width/2, size.Height/2))
+	if ws.editor.labels == nil {
+		t.Fatal("no label map after painting")
+	}
+	w.autosave()
+	saved := filepath.Join(dir, "labels", "case_0001.nii.gz")
+	waitFor(t, "the autosave", func() bool { _, err := os.Stat(saved); return err == nil && !w.saving.Load() })
+	lab, err := nifti.Read(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := 0; i < lab.Data.Len(); i++ {
+		if lab.Data.At(i) != 0 {
+			n++
+		}
+	}
+	if n == 0 || n != countLabel(ws.editor.labels, ws.editor.label) {
+		t.Errorf("autosaved %d labelled voxels, the editor has %d", n, countLabel(ws.editor.labels, ws.editor.label))
+	}
+
+	w.filter.SetSelected(string(project.Todo))
+	if len(w.rows) != 1 || w.rows[0].ID != "case_0002" {
+		t.Errorf("filter todo: rows %+v", w.rows)
+	}
+	ws.worklist.setProject(nil)
+}
