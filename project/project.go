@@ -474,3 +474,32 @@ func removeTemps(dir string) {
 		}
 	}
 }
+
+// Update runs fn with the project locked, for changes to a case (such as
+// RecordRun or RecordEdit) while an autosave may be writing it.
+func (p *Project) Update(fn func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn()
+}
+
+// AddLabels adds the table's labels whose ids the project does not have
+// yet (a label painted in a case joins the project's table); it returns
+// how many were added.
+func (p *Project) AddLabels(t *viewer.LabelTable) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	have := map[int]bool{}
+	for _, l := range p.Labels {
+		have[l.ID] = true
+	}
+	n := 0
+	for _, l := range t.Labels {
+		if !have[l.ID] {
+			p.Labels = append(p.Labels, Label{ID: l.ID, Name: l.Name, Colour: fmt.Sprintf("#%02x%02x%02x", l.Colour.R, l.Colour.G, l.Colour.B)})
+			n++
+		}
+	}
+	sort.Slice(p.Labels, func(i, j int) bool { return p.Labels[i].ID < p.Labels[j].ID })
+	return n
+}

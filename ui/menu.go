@@ -31,8 +31,9 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	newProject := fyne.NewMenuItem("New Project…", func() { ws.chooseFolderFor("New project folder", ws.NewProject) })
 	openProject := fyne.NewMenuItem("Open Project…", func() { ws.chooseFolderFor("Open project folder", ws.OpenProject) })
 	addStudies := fyne.NewMenuItem("Add Studies…", func() { ws.chooseFolderFor("Add studies (a folder of studies, or one study)", ws.AddStudies) })
+	exportNN := fyne.NewMenuItem("Export nnU-Net Dataset…", ws.exportNNUNet)
 	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels,
-		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
+		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, exportNN, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
 	// The GLFW driver delivers Ctrl+Z and Ctrl+Y as the standard undo and
 	// redo shortcuts, never as custom key combinations: a CustomShortcut
 	// on those keys is shown in the menu but never fires.

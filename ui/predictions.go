@@ -359,6 +359,7 @@ func (p *predictionsPanel) accept() {
 	ws.labelsChanged()
 	ws.editor.refreshLabelList()
 	ws.status.SetText(fmt.Sprintf("Accepted %s: +%d voxels, −%d (Ctrl+Z undoes)", pr.name, sum.Added, sum.Removed))
+	ws.worklist.recordRun(pr, target, sum.Added+sum.Removed)
 	all := len(o.Labels) == len(pr.counts) && o.SliceLo > o.SliceHi
 	if all {
 		p.drop(pr)

@@ -187,6 +187,18 @@ func (w *worklist) autosave() {
 	proj := w.proj
 	go func() {
 		defer w.saving.Store(false)
+		// Labels painted in this case join the project's table, named
+		// as in the case's table or "label N".
+		colours := viewer.DefaultLabelColours()
+		t := &viewer.LabelTable{}
+		for _, id := range snapshot.Present() {
+			l, ok := snapshot.Table.Get(id)
+			if !ok || l.Name == "" {
+				l = viewer.Label{ID: id, Name: fmt.Sprintf("label %d", id), Colour: colours[id%len(colours)], Visible: true}
+			}
+			_ = t.Set(l)
+		}
+		proj.AddLabels(t)
 		err := proj.SaveLabels(c, snapshot.Volume)
 		do(func() {
 			if err != nil {
@@ -262,3 +274,40 @@ func (ws *Workstation) AddStudies(path string) {
 // OpenNextCase opens the next case of the worklist (the first when none
 // is open).
 func (ws *Workstation) OpenNextCase() { ws.worklist.step(1) }
+
+// recordRun notes an accepted prediction in the open case's provenance
+// and autosaves at once.
+func (w *worklist) recordRun(pr *prediction, target *viewer.LabelMap, changed int) {
+	if w.proj == nil || w.current == "" || w.proj.ReadOnly() != "" {
+		return
+	}
+	c := w.proj.Case(w.current)
+	if c == nil {
+		return
+	}
+	run := project.ModelRun{Model: pr.name, Voxels: changed}
+	if r := pr.report; r != nil {
+		run.Model, run.Version, run.Device = r.Model.Name, r.Model.Version, r.Device.Used
+		for _, f := range r.Model.Files {
+			run.SHA256 = append(run.SHA256, f.SHA256)
+		}
+	}
+	for id := range pr.counts {
+		if name := predictionName(pr, id); name != "" {
+			for _, l := range target.Table.Labels {
+				if l.Name == name {
+					run.Labels = append(run.Labels, l.ID)
+				}
+			}
+		}
+	}
+	w.proj.Update(func() { c.RecordRun(run) })
+	w.autosave()
+}
+
+func predictionName(pr *prediction, id int) string {
+	if l, ok := pr.labels.Table.Get(id); ok {
+		return l.Name
+	}
+	return ""
+}

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"delineate/project"
+	"delineate/project/nnunet"
 	"delineate/viewer"
 	"delineate/viewer/nifti"
 )
@@ -83,6 +84,17 @@ func TestWorklistOpenMarkAutosave(t *testing.T) {
 	}
 	if n == 0 || n != countLabel(ws.editor.labels, ws.editor.label) {
 		t.Errorf("autosaved %d labelled voxels, the editor has %d", n, countLabel(ws.editor.labels, ws.editor.label))
+	}
+
+	// Export the done case (its autosaved labels) as an nnU-Net dataset.
+	root := t.TempDir()
+	ws.runExport(w.proj, nnunet.ExportOptions{Root: root, ID: 5, Name: "WL", Channel: "CT"})
+	waitFor(t, "the export", func() bool { return !ws.loading.box.Visible() })
+	if !strings.HasPrefix(ws.status.Text, "Wrote ") {
+		t.Fatalf("export: status %q", ws.status.Text)
+	}
+	if r := nnunet.Verify(filepath.Join(root, "Dataset005_WL")); !r.OK() || r.Cases != 1 {
+		t.Errorf("exported dataset: %+v", r)
 	}
 
 	w.filter.SetSelected(string(project.Todo))
