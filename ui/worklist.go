@@ -311,3 +311,19 @@ func predictionName(pr *prediction, id int) string {
 	}
 	return ""
 }
+
+// closeProject saves what is unsaved, synchronously (the app is closing),
+// and releases the project's lock.
+func (w *worklist) closeProject() {
+	if w.proj == nil {
+		return
+	}
+	e := w.ws.editor
+	if w.current != "" && w.proj.ReadOnly() == "" && e.labels != nil && e.history.Version() != w.saved {
+		if c := w.proj.Case(w.current); c != nil {
+			_ = w.proj.SaveLabels(c, e.labels.Clone().Volume)
+		}
+	}
+	w.proj.Close()
+	w.proj = nil
+}

@@ -107,6 +107,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 		}
 	})
 	ws.win.Resize(fyne.NewSize(1400, 860))
+	ws.win.SetOnClosed(ws.worklist.closeProject)
 	// Last, so that its result (delivered through fyne.Do, which Fyne's
 	// test driver runs on the loading goroutine) never meets a window
 	// still being built.

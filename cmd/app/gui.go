@@ -5,7 +5,9 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"delineate/assets"
 	"delineate/project"
@@ -37,6 +39,14 @@ func runGUI(g guiOptions) int {
 	} else {
 		ws.ShowDemo()
 	}
+	// SIGTERM (a logout, `kill`) closes the window as the user would, so
+	// the open project is saved and its lock released.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		fyne.Do(func() { ws.Window().Close() })
+	}()
 	ws.Window().ShowAndRun()
 	return 0
 }
