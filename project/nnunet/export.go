@@ -31,6 +31,9 @@ type ExportOptions struct {
 	Progress  func(done, total int)
 }
 
+// writeNIfTI writes the dataset's files (tests inject a full disk).
+var writeNIfTI = nifti.Write
+
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 
 // Folder is DatasetNNN_Name.
@@ -278,11 +281,11 @@ func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir st
 		return "", err
 	}
 	if img != nil {
-		if err := nifti.Write(imgOut, img, nifti.WriteOptions{}); err != nil {
+		if err := writeNIfTI(imgOut, img, nifti.WriteOptions{}); err != nil {
 			return "", fmt.Errorf("%s: %w", c.ID, err)
 		}
 	}
-	if err := nifti.Write(filepath.Join(dir, "labelsTr", c.ID+".nii.gz"), out, nifti.WriteOptions{}); err != nil {
+	if err := writeNIfTI(filepath.Join(dir, "labelsTr", c.ID+".nii.gz"), out, nifti.WriteOptions{}); err != nil {
 		return "", fmt.Errorf("%s: %w", c.ID, err)
 	}
 	return modality, nil
