@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"delineate/viewer"
 	"delineate/viewer/nifti"
@@ -21,7 +22,9 @@ func (p *Project) SaveLabels(c *Case, labels *viewer.Volume) error {
 	p.mu.Lock()
 	rel := c.Labels
 	p.mu.Unlock()
-	if rel == "" || filepath.IsAbs(rel) || !isOwn(rel) {
+	// Only a label map the project itself holds (under labels/) is
+	// replaced; a user's file elsewhere is never written.
+	if !strings.HasPrefix(rel, "labels/") {
 		rel = "labels/" + c.ID + ".nii.gz"
 	}
 	if err := os.MkdirAll(filepath.Join(p.dir, "labels"), 0o755); err != nil {
@@ -35,10 +38,4 @@ func (p *Project) SaveLabels(c *Case, labels *viewer.Volume) error {
 	c.Labels = rel
 	c.UpdatedAt = now()
 	return p.save()
-}
-
-// isOwn is true for a label map the project itself holds (under labels/),
-// which autosave may replace; a user's file elsewhere is never written.
-func isOwn(rel string) bool {
-	return len(rel) > len("labels/") && rel[:len("labels/")] == "labels/"
 }

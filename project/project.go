@@ -503,3 +503,20 @@ func (p *Project) AddLabels(t *viewer.LabelTable) int {
 	sort.Slice(p.Labels, func(i, j int) bool { return p.Labels[i].ID < p.Labels[j].ID })
 	return n
 }
+
+// TableOf is the label table of the ids present in a label map: named as
+// in the map's own table, else "label N", with the viewer's default
+// colours. A project made from a label map, and labels painted in a case,
+// join the project's table through it.
+func TableOf(lm *viewer.LabelMap) *viewer.LabelTable {
+	colours := viewer.DefaultLabelColours()
+	t := &viewer.LabelTable{}
+	for _, id := range lm.Present() {
+		l := viewer.Label{ID: id, Name: fmt.Sprintf("label %d", id), Colour: colours[id%len(colours)], Visible: true}
+		if e, ok := lm.Table.Get(id); ok && e.Name != "" {
+			l.Name, l.Colour = e.Name, e.Colour
+		}
+		_ = t.Set(l) // ids from Present are unique and in 1..MaxLabelID
+	}
+	return t
+}

@@ -187,18 +187,8 @@ func (w *worklist) autosave() {
 	proj := w.proj
 	go func() {
 		defer w.saving.Store(false)
-		// Labels painted in this case join the project's table, named
-		// as in the case's table or "label N".
-		colours := viewer.DefaultLabelColours()
-		t := &viewer.LabelTable{}
-		for _, id := range snapshot.Present() {
-			l, ok := snapshot.Table.Get(id)
-			if !ok || l.Name == "" {
-				l = viewer.Label{ID: id, Name: fmt.Sprintf("label %d", id), Colour: colours[id%len(colours)], Visible: true}
-			}
-			_ = t.Set(l)
-		}
-		proj.AddLabels(t)
+		// Labels painted in this case join the project's table.
+		proj.AddLabels(project.TableOf(snapshot))
 		err := proj.SaveLabels(c, snapshot.Volume)
 		do(func() {
 			if err != nil {

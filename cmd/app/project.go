@@ -79,18 +79,7 @@ func tableFromLabelMap(path string) (*viewer.LabelTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--from: %w", err)
 	}
-	colours := viewer.DefaultLabelColours()
-	t := &viewer.LabelTable{}
-	for _, id := range lm.Present() {
-		l := viewer.Label{ID: id, Name: fmt.Sprintf("label %d", id), Colour: colours[id%len(colours)], Visible: true}
-		if e, ok := lm.Table.Get(id); ok && e.Name != "" {
-			l.Name = e.Name
-		}
-		if err := t.Set(l); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return project.TableOf(lm), nil
 }
 
 func projectAdd(args []string, stdout, stderr io.Writer) error {

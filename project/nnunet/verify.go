@@ -214,28 +214,26 @@ func Verify(folder string) *Report {
 // checkLabelsAndCase is verify_labels and check_cases for one case; it
 // returns whether the labels and whether the images had errors.
 func checkLabelsAndCase(r *Report, c Case, want map[int]bool, expected []int, channels int) (badLabels, badImages bool) {
-	{
-		lab, err := nifti.Read(c.Label)
-		if err != nil {
-			r.errorf("Error: could not read %s: %v", c.Label, err)
-			return true, false
-		}
-		found := foundLabels(lab)
-		var odd []int
-		for _, v := range found {
-			if !want[v] {
-				odd = append(odd, v)
-			}
-		}
-		if len(found) == 1 && found[0] == 0 {
-			r.warnf("WARNING: File %s only has label 0 (which should be background). This may be intentional or not, up to you.", c.Label)
-		}
-		if len(odd) > 0 || hasNaN(lab) {
-			r.errorf("Error: Unexpected labels found in file %s.\nExpected: %s\nFound: %s", c.Label, pyInts(expected), npInts(found))
-			badLabels = true
-		}
-		badImages = !checkCase(r, c, lab, channels)
+	lab, err := nifti.Read(c.Label)
+	if err != nil {
+		r.errorf("Error: could not read %s: %v", c.Label, err)
+		return true, false
 	}
+	found := foundLabels(lab)
+	var odd []int
+	for _, v := range found {
+		if !want[v] {
+			odd = append(odd, v)
+		}
+	}
+	if len(found) == 1 && found[0] == 0 {
+		r.warnf("WARNING: File %s only has label 0 (which should be background). This may be intentional or not, up to you.", c.Label)
+	}
+	if len(odd) > 0 || hasNaN(lab) {
+		r.errorf("Error: Unexpected labels found in file %s.\nExpected: %s\nFound: %s", c.Label, pyInts(expected), npInts(found))
+		badLabels = true
+	}
+	badImages = !checkCase(r, c, lab, channels)
 	return badLabels, badImages
 }
 
