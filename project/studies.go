@@ -1,17 +1,30 @@
 package project
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 )
 
-// FindStudies expands a path to images: a NIfTI file or a DICOM file is
-// one; a folder holding NIfTI files gives each of them, and its
-// sub-folders one study each; a folder of DICOM files is one study.
-func FindStudies(path string) ([]string, error) {
+// maxStudyDepth bounds how deep FindStudies looks for series: PACS exports
+// nest patient / study / series, often inside one more folder.
+const maxStudyDepth = 4
+
+// dicomProbe is how many files of a folder are read to decide whether it
+// holds a DICOM series; a series folder's first files are DICOM.
+const dicomProbe = 8
+
+// FindStudies expands a path to the images under it: a file is one study;
+// every NIfTI file found is one; a folder holding DICOM files is one (a
+// series). Folders holding neither are looked into (to maxStudyDepth
+// levels) and otherwise ignored, as are hidden entries and the folders
+// given in exclude (a project's own folder, so that adding the folder a
+// project lives in does not add the project to itself).
+func FindStudies(path string, exclude ...string) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -19,35 +32,81 @@ func FindStudies(path string) ([]string, error) {
 	if !st.IsDir() {
 		return []string{path}, nil
 	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
+	var skip []string
+	for _, e := range exclude {
+		if a, err := filepath.Abs(e); err == nil {
+			skip = append(skip, a)
+		}
 	}
 	var out []string
-	files := 0
+	if err := findIn(path, 0, skip, &out); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no DICOM series or NIfTI images found under %s", path)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func findIn(dir string, depth int, skip []string, out *[]string) error {
+	if a, err := filepath.Abs(dir); err == nil {
+		for _, s := range skip {
+			if a == s || strings.HasPrefix(a, s+string(filepath.Separator)) {
+				return nil
+			}
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var subdirs []string
+	probed, dicom := 0, false
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") {
 			continue
 		}
-		full := filepath.Join(path, name)
+		full := filepath.Join(dir, name)
 		switch {
 		case e.IsDir():
-			out = append(out, full)
+			subdirs = append(subdirs, full)
 		case isNIfTI(name):
-			out = append(out, full)
-		default:
-			files++
+			*out = append(*out, full)
+		case !dicom && probed < dicomProbe && e.Type().IsRegular():
+			probed++
+			dicom = looksDICOM(full)
 		}
 	}
-	if len(out) == 0 && files > 0 {
-		return []string{path}, nil
+	if dicom {
+		*out = append(*out, dir)
+		return nil
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds no studies", path)
+	if depth >= maxStudyDepth {
+		return nil
 	}
-	sort.Strings(out)
-	return out, nil
+	for _, s := range subdirs {
+		if err := findIn(s, depth+1, skip, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// looksDICOM reports whether a file starts as a DICOM Part 10 file does
+// (128-byte preamble, then "DICM").
+func looksDICOM(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [132]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false
+	}
+	return bytes.Equal(head[128:], []byte("DICM"))
 }
 
 func isNIfTI(name string) bool {

@@ -176,6 +176,17 @@ func (e *editor) paintLabel() int {
 	return e.label
 }
 
+// pushManual records a person's edit: one undo step, and in a project
+// the open case's provenance (tool, label, voxels) for every label the
+// change touched.
+func (e *editor) pushManual(c *edit.Change) {
+	if c == nil {
+		return
+	}
+	e.history.Push(c)
+	e.ws.worklist.recordEdit(c)
+}
+
 // changed redraws after an edit of the label voxels.
 func (e *editor) changed() {
 	if e.ws.scene != nil {
@@ -244,7 +255,7 @@ func (t *brushTool) Release(v *SliceView, ev ToolEvent) {
 		return
 	}
 	t.Drag(v, ev)
-	t.e.history.Push(t.stroke.End())
+	t.e.pushManual(t.stroke.End())
 	t.stroke = nil
 	t.e.changed()
 }
@@ -260,7 +271,7 @@ func (t *brushTool) Click(v *SliceView, ev ToolEvent) {
 	}
 	c := edit.PaintDab(t.e.labels, t.e.ws.scene.Volume, t.e.brush(v), idx, t.e.paintLabel(), t.e.policy())
 	if c != nil {
-		t.e.history.Push(c)
+		t.e.pushManual(c)
 		t.e.changed()
 	}
 }

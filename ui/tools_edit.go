@@ -194,7 +194,7 @@ func (e *editor) record(c *edit.Change, what string) {
 		e.setOpStatus(what + ": no change")
 		return
 	}
-	e.history.Push(c)
+	e.pushManual(c)
 	e.setOpStatus(fmt.Sprintf("%s: %d voxels in box", what, c.Box.Size()))
 	e.changed()
 }

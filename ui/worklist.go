@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"delineate/project"
 	"delineate/viewer"
+	"delineate/viewer/edit"
 )
 
 // worklist is the Worklist tab: the open project's cases with their
@@ -243,7 +245,7 @@ func (ws *Workstation) AddStudies(path string) {
 		ws.showError(fmt.Errorf("open or create a project first (File → Open Project…)"))
 		return
 	}
-	found, err := project.FindStudies(path)
+	found, err := project.FindStudies(path, p.Dir())
 	if err != nil {
 		ws.showError(err)
 		return
@@ -291,8 +293,32 @@ func (w *worklist) recordRun(pr *prediction, target *viewer.LabelMap, changed in
 			}
 		}
 	}
+	sort.Ints(run.Labels)
 	w.proj.Update(func() { c.RecordRun(run) })
 	w.autosave()
+}
+
+// recordEdit notes a manual edit in the open case's provenance; the
+// periodic autosave writes it with the labels.
+func (w *worklist) recordEdit(ch *edit.Change) {
+	if w.proj == nil || w.current == "" || w.proj.ReadOnly() != "" {
+		return
+	}
+	c := w.proj.Case(w.current)
+	if c == nil {
+		return
+	}
+	touched := ch.Touched()
+	ids := make([]int, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	w.proj.Update(func() {
+		for _, id := range ids {
+			c.RecordEdit(project.Edit{Tool: ch.Name, Label: id, Voxels: touched[id]})
+		}
+	})
 }
 
 func predictionName(pr *prediction, id int) string {

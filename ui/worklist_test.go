@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,23 @@ func TestWorklistOpenMarkAutosave(t *testing.T) {
 	}
 	if n == 0 || n != countLabel(ws.editor.labels, ws.editor.label) {
 		t.Errorf("autosaved %d labelled voxels, the editor has %d", n, countLabel(ws.editor.labels, ws.editor.label))
+	}
+	// The dab is in the case's provenance, as saved: tool, label, voxels,
+	// and the label is a person's.
+	re, err := project.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := re.Case("case_0001")
+	re.Close()
+	if len(rc.Provenance.Edits) != 1 {
+		t.Fatalf("saved edits %+v", rc.Provenance.Edits)
+	}
+	if e := rc.Provenance.Edits[0]; e.Tool != "Paint" || e.Label != ws.editor.label || e.Voxels != n {
+		t.Errorf("saved edit %+v, want Paint of label %d, %d voxels", e, ws.editor.label, n)
+	}
+	if s := rc.Provenance.Sources[fmt.Sprint(ws.editor.label)]; s != project.FromPerson {
+		t.Errorf("label source %q, want %q", s, project.FromPerson)
 	}
 
 	// Export the done case (its autosaved labels) as an nnU-Net dataset.

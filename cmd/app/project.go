@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"delineate/inference"
 	"delineate/project"
 	"delineate/viewer"
 	"delineate/viewer/labels"
@@ -86,6 +87,7 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("project add", flag.ContinueOnError)
 	labelPath := fs.String("labels", "", "label map of the (one) image")
 	statusFlag := fs.String("status", "todo", "review status of the new cases")
+	reportPath := fs.String("report", "", "run report of the model that wrote --labels (segment --report): recorded in the case's provenance")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 	}
 	var images []string
 	for _, p := range pos[1:] {
-		found, err := project.FindStudies(p)
+		found, err := project.FindStudies(p, pos[0])
 		if err != nil {
 			return err
 		}
@@ -107,6 +109,15 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *labelPath != "" && len(images) != 1 {
 		return usageErrorf("--labels goes with exactly one image (%d found)", len(images))
+	}
+	if *reportPath != "" && *labelPath == "" {
+		return usageErrorf("--report goes with --labels (the labels the run wrote)")
+	}
+	var rep *inference.Report
+	if *reportPath != "" {
+		if rep, err = reportOf(*reportPath, *labelPath); err != nil {
+			return err
+		}
 	}
 	p, err := project.Open(pos[0])
 	if err != nil {
@@ -123,6 +134,11 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 		}
 		if *labelPath != "" {
 			if err := attachLabels(p, c, img, *labelPath); err != nil {
+				return err
+			}
+		}
+		if rep != nil {
+			if err := attachRun(p, c, rep); err != nil {
 				return err
 			}
 		}
@@ -168,6 +184,48 @@ func attachLabels(p *project.Project, c *project.Case, img, labelPath string) er
 		return err
 	}
 	c.Labels = rel
+	return nil
+}
+
+// reportOf reads a run report and checks that it describes labels (its
+// output hash), so a report is never filed against labels it did not write.
+func reportOf(path, labels string) (*inference.Report, error) {
+	rep, err := inference.ReadReport(path)
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	sum, err := inference.FileSHA256(labels)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Output.SHA256 != "" && rep.Output.SHA256 != sum {
+		return nil, fmt.Errorf("--report %s describes another output (sha256 %.12s…, %s is %.12s…): nothing was added", path, rep.Output.SHA256, labels, sum)
+	}
+	return rep, nil
+}
+
+// attachRun files a run report in the project (runs/CASE_N.json) and
+// records the run in the case's provenance: the labels it wrote are a
+// model's.
+func attachRun(p *project.Project, c *project.Case, rep *inference.Report) error {
+	rel := fmt.Sprintf("runs/%s_%d.json", c.ID, len(c.Provenance.Runs)+1)
+	if err := os.MkdirAll(filepath.Join(p.Dir(), "runs"), 0o755); err != nil {
+		return err
+	}
+	if err := inference.WriteReport(p.Resolve(rel), rep); err != nil {
+		return err
+	}
+	run := project.ModelRun{Model: rep.Model.Name, Version: rep.Model.Version, Device: rep.Device.Used, Time: rep.Created, Report: rel}
+	for _, f := range rep.Model.Files {
+		run.SHA256 = append(run.SHA256, f.SHA256)
+	}
+	for _, l := range rep.Labels {
+		if l.ID != 0 {
+			run.Labels = append(run.Labels, l.ID)
+			run.Voxels += l.Voxels
+		}
+	}
+	c.RecordRun(run)
 	return nil
 }
 

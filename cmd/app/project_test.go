@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"delineate/project"
 	"delineate/viewer/nifti"
 )
 
@@ -188,5 +190,59 @@ func TestExportNNUNetRoundTrip(t *testing.T) {
 		if e.Data.At(i) != e2.Data.At(i) {
 			t.Fatalf("voxel %d: %v after the round trip, was %v", i, e2.Data.At(i), e.Data.At(i))
 		}
+	}
+}
+
+// The CLI path from a DICOM folder to a verified dataset, with the model
+// run in the case's provenance: segment --report, project add --labels
+// --report (refused for labels the report did not write), export, verify.
+func TestDICOMToDatasetByCLI(t *testing.T) {
+	series := sharedData(t, "ct-dicom-series-raw")
+	work := t.TempDir()
+	seg, rep := filepath.Join(work, "seg.nii.gz"), filepath.Join(work, "run.json")
+	if code, _, errs := cli(t, "segment", "--model", "builtin:ct-tissue", series, seg, "--report", rep); code != 0 {
+		t.Fatalf("segment: %s", errs)
+	}
+	dir := filepath.Join(work, "proj")
+	if code, _, errs := cli(t, "project", "new", dir, "--from", seg); code != 0 {
+		t.Fatalf("new: %s", errs)
+	}
+	other := filepath.Join(work, "other.nii.gz")
+	if err := os.WriteFile(other, []byte("not these labels"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := cli(t, "project", "add", dir, series, "--labels", other, "--report", rep); code != 1 || !strings.Contains(errs, "describes another output") {
+		t.Errorf("report of other labels: exit %d, %s", code, errs)
+	}
+	if code, _, errs := cli(t, "project", "add", dir, series, "--labels", seg, "--report", rep, "--status", "done"); code != 0 {
+		t.Fatalf("add: %s", errs)
+	}
+	p, err := project.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Cases[0]
+	p.Close()
+	if len(p.Cases) != 1 || len(c.Provenance.Runs) != 1 {
+		t.Fatalf("cases %d, runs %+v", len(p.Cases), c.Provenance.Runs)
+	}
+	run := c.Provenance.Runs[0]
+	if run.Model != "builtin:ct-tissue" || run.Device != "cpu" || len(run.Labels) == 0 || run.Voxels == 0 {
+		t.Errorf("recorded run %+v", run)
+	}
+	if _, err := os.Stat(filepath.Join(dir, run.Report)); err != nil {
+		t.Errorf("run report not filed in the project: %v", err)
+	}
+	for _, id := range run.Labels {
+		if s := c.Provenance.Sources[strconv.Itoa(id)]; s != project.FromModel {
+			t.Errorf("label %d source %q", id, s)
+		}
+	}
+	root := filepath.Join(work, "raw")
+	if code, _, errs := cli(t, "export", "nnunet", dir, "--out", root, "--id", "3", "--name", "Series"); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	if code, out, errs := cli(t, "verify", "nnunet", filepath.Join(root, "Dataset003_Series")); code != 0 || !strings.Contains(out, "1 training cases") {
+		t.Errorf("verify: exit %d, %s %s", code, out, errs)
 	}
 }

@@ -60,6 +60,26 @@ type Change struct {
 // Bytes is the memory the change holds.
 func (c *Change) Bytes() int { return 2 * (len(c.Before) + len(c.After)) }
 
+// Touched counts, per label id (background excluded), the voxels that the
+// change gave that label or took from it: what provenance records of a
+// manual edit.
+func (c *Change) Touched() map[int]int {
+	out := map[int]int{}
+	for i := range c.Before {
+		b, a := c.Before[i], c.After[i]
+		if a == b {
+			continue
+		}
+		if a != 0 {
+			out[int(a)]++
+		}
+		if b != 0 {
+			out[int(b)]++
+		}
+	}
+	return out
+}
+
 // Snapshot copies the labels inside box (clipped) so a tool can record a
 // Change: take a snapshot, edit, then call Finish.
 func Snapshot(m *viewer.LabelMap, name string, box Box) *Change {

@@ -59,3 +59,17 @@ func TestSnapshotFinish(t *testing.T) {
 		t.Fatal("writing After did not re-apply")
 	}
 }
+
+func TestChangeTouched(t *testing.T) {
+	c := &Change{Before: []uint16{0, 0, 3, 3, 5, 0}, After: []uint16{2, 2, 2, 3, 0, 0}}
+	got := c.Touched()
+	want := map[int]int{2: 3, 3: 1, 5: 1}
+	if len(got) != len(want) {
+		t.Fatalf("touched %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("touched %v, want %v", got, want)
+		}
+	}
+}
