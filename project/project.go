@@ -68,6 +68,9 @@ type Prediction struct {
 	Path   string `json:"path"`
 	Model  string `json:"model"`
 	Report string `json:"report,omitempty"`
+	// Source says where a prediction that no model made came from, e.g.
+	// "annotated in Label Studio by annotator 7 at T".
+	Source string `json:"source,omitempty"`
 }
 
 // Provenance is how a case's labels came to be.

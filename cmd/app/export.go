@@ -13,8 +13,11 @@ import (
 
 // runExport: `export nnunet PROJECT --out ROOT --id N --name NAME`.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "labelstudio" {
+		return runExportLabelStudio(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "nnunet" {
-		return usageErrorf("export takes nnunet PROJECT --out ROOT --id N --name NAME")
+		return usageErrorf("export takes nnunet PROJECT --out ROOT --id N --name NAME, or labelstudio PROJECT|IMAGE --out OUT")
 	}
 	fs := flag.NewFlagSet("export nnunet", flag.ContinueOnError)
 	out := fs.String("out", "", "nnU-Net raw folder to write DatasetNNN_NAME into")

@@ -1,0 +1,552 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"delineate/project"
+	"delineate/project/labelstudio"
+	"delineate/viewer"
+	"delineate/viewer/labels"
+	"delineate/viewer/nifti"
+)
+
+// caseGrid loads an image on the grid its label maps use: a DICOM series
+// in dcm2niix's layout (as project add and the nnU-Net export store it),
+// NIfTI as stored.
+func caseGrid(ctx context.Context, path string) (*viewer.Volume, error) {
+	vol, st, err := openVolume(ctx, path, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st.FromDICOM(0) {
+		vol = dcm2niixLayout(vol)
+	}
+	return vol, nil
+}
+
+// labelsOn reads a label map and puts it on vol's grid.
+func labelsOn(vol *viewer.Volume, path string) (*viewer.Volume, error) {
+	lab, err := nifti.Read(path)
+	if err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	al, err := viewer.AlignTo(vol.Geometry, lab, 0.01)
+	if err != nil {
+		return nil, fmt.Errorf("labels %s are not on the image's grid (image %v, labels %v): %w", path, vol.Dims, lab.Dims, err)
+	}
+	return al, nil
+}
+
+func isProject(path string) bool {
+	_, err := os.Stat(filepath.Join(path, project.FileName))
+	return err == nil
+}
+
+// projectLabels converts a viewer label table into the project's form.
+func projectLabels(t *viewer.LabelTable) []project.Label {
+	var out []project.Label
+	for _, l := range t.Labels {
+		out = append(out, project.Label{ID: l.ID, Name: l.Name, Colour: fmt.Sprintf("#%02x%02x%02x", l.Colour.R, l.Colour.G, l.Colour.B)})
+	}
+	return out
+}
+
+// runExportLabelStudio: `export labelstudio PROJECT|IMAGE --out OUT …`.
+func runExportLabelStudio(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export labelstudio", flag.ContinueOnError)
+	out := fs.String("out", "", "export folder (images/, config.xml, tasks.json)")
+	labelPath := fs.String("labels", "", "label map of IMAGE")
+	namesPath := fs.String("names", "", "label names of IMAGE's labels: ITK-SNAP, Slicer colour table or JSON id→name")
+	planeS := fs.String("plane", "axial", "axial, coronal or sagittal")
+	windowS := fs.String("window", "", "C,W or a preset (soft, lung, bone, brain, …); default: the image's")
+	slicesS := fs.String("slices", "labelled", "labelled, all or A:B (0-based, inclusive)")
+	fromName := fs.String("from-name", "tag", "the BrushLabels tag's name")
+	toName := fs.String("to-name", "image", "the Image tag's name")
+	version := fs.String("model-version", "delineate", "model_version of the predictions")
+	score := fs.Float64("score", 1, "score of the predictions")
+	minPixels := fs.Int("min-pixels", 1, "leave out labels with fewer pixels on a slice")
+	prefix := fs.String("url-prefix", "/data/local-files/?d=images/", "prefix of the task image URLs")
+	status := fs.String("status", "", "project: only cases with these comma-separated statuses (default: every case with labels)")
+	overwrite := fs.Bool("overwrite", false, "replace an existing export folder")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *out == "" {
+		return usageErrorf("export labelstudio takes PROJECT or IMAGE, and --out")
+	}
+	plane, err := viewer.ParsePlane(*planeS)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	slices, err := labelstudio.ParseSlices(*slicesS)
+	if err != nil {
+		return usageErrorf("--slices: %v", err)
+	}
+	o := labelstudio.ExportOptions{Plane: plane, Slices: slices, FromName: *fromName, ToName: *toName, ModelVersion: *version,
+		Score: *score, MinPixels: *minPixels, URLPrefix: *prefix, Overwrite: *overwrite,
+		Progress: func(done, total int) {
+			if done == total || done%20 == 0 {
+				fmt.Fprintf(stderr, "\r%d/%d slices", done, total)
+			}
+		}}
+	var items []labelstudio.Item
+	var table []project.Label
+	if isProject(pos[0]) {
+		if *labelPath != "" || *namesPath != "" {
+			return usageErrorf("--labels and --names go with an IMAGE; a project has its own")
+		}
+		p, err := project.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		table = p.Labels
+		want := map[project.Status]bool{}
+		if *status != "" {
+			for _, s := range strings.Split(*status, ",") {
+				st, err := project.ParseStatus(s)
+				if err != nil {
+					return usageErrorf("--status: %v", err)
+				}
+				want[st] = true
+			}
+		}
+		for _, c := range p.Cases {
+			if c.Labels == "" || (len(want) > 0 && !want[c.Status]) {
+				continue
+			}
+			vol, err := caseGrid(ctx, p.Resolve(c.Image))
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.ID, err)
+			}
+			lab, err := labelsOn(vol, p.Resolve(c.Labels))
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.ID, err)
+			}
+			items = append(items, labelstudio.Item{Case: c.ID, Volume: vol, Labels: lab})
+		}
+		if len(items) == 0 {
+			return fmt.Errorf("no case of %s has labels to export", p.Name)
+		}
+	} else {
+		vol, err := caseGrid(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		it := labelstudio.Item{Case: "case_0001", Volume: vol}
+		if *labelPath != "" {
+			if it.Labels, err = labelsOn(vol, *labelPath); err != nil {
+				return err
+			}
+			lm, err := viewer.LabelMapFromVolume(it.Labels)
+			if err != nil {
+				return err
+			}
+			t := project.TableOf(lm)
+			if *namesPath != "" {
+				names, err := labels.ReadTable(*namesPath)
+				if err != nil {
+					return fmt.Errorf("--names: %w", err)
+				}
+				for i, l := range t.Labels {
+					if n, ok := names.Get(l.ID); ok {
+						t.Labels[i].Name = n.Name
+						t.Labels[i].Colour = n.Colour
+					}
+				}
+			}
+			table = projectLabels(t)
+		}
+		items = append(items, it)
+	}
+	if *windowS != "" {
+		w, err := viewer.ParseWindow(*windowS, items[0].Volume)
+		if err != nil {
+			return usageErrorf("--window: %v", err)
+		}
+		o.Window, o.WindowName = &w, *windowS
+	}
+	start := time.Now()
+	sum, err := labelstudio.Export(ctx, *out, items, table, o)
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d tasks, %d brush results, in %.1f s\n", sum.Out, sum.Tasks, sum.Results, time.Since(start).Seconds())
+	return nil
+}
+
+// runLabelStudio: `labelstudio pull|upload`.
+func runLabelStudio(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageErrorf("labelstudio needs a subcommand: upload or pull")
+	}
+	switch args[0] {
+	case "pull":
+		return labelStudioPull(ctx, args[1:], stdout, stderr)
+	case "upload":
+		return labelStudioUpload(ctx, args[1:], stdout, stderr)
+	}
+	return usageErrorf("labelstudio: unknown subcommand %q (upload or pull)", args[0])
+}
+
+func labelStudioPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("labelstudio pull", flag.ContinueOnError)
+	from := fs.String("from-file", "", "a Label Studio JSON export (tasks with annotations)")
+	into := fs.String("into", "", "project: the annotations land in their cases as predictions to review")
+	image := fs.String("image", "", "the image the tasks were exported from (with --out)")
+	out := fs.String("out", "", "label map to write on IMAGE's grid")
+	base := fs.String("labels", "", "with --image: start from this label map (slices not annotated keep it)")
+	namesPath := fs.String("names", "", "with --image: label names for labels the task meta does not name")
+	force := fs.Bool("force", false, "overwrite --out if it exists")
+	localPath := fs.String("tasks", "", "the export's tasks.json: maps tasks the server made from uploaded images (no meta of their own) back to voxels")
+	var sc serverFlags
+	sc.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageErrorf("labelstudio pull takes flags only")
+	}
+	if (*into == "") == (*image == "") || (*image != "" && *out == "") || (*into != "" && (*out != "" || *base != "")) {
+		return usageErrorf("labelstudio pull takes --into PROJECT, or --image IMAGE --out LABELS.nii.gz")
+	}
+	if (*from == "") == (sc.url == "") {
+		return usageErrorf("labelstudio pull reads --from-file EXPORT.json or a server (--url, --project-id, --token…)")
+	}
+	var tasks []labelstudio.Task
+	if *from != "" {
+		if tasks, err = labelstudio.ReadTasks(*from); err != nil {
+			return err
+		}
+	} else {
+		cl, err := sc.client(stderr)
+		if err != nil {
+			return err
+		}
+		if tasks, err = cl.Tasks(ctx, sc.projectID); err != nil {
+			return err
+		}
+	}
+	var local map[string]*labelstudio.Meta
+	if *localPath != "" {
+		lt, err := labelstudio.ReadTasks(*localPath)
+		if err != nil {
+			return fmt.Errorf("--tasks: %w", err)
+		}
+		local = labelstudio.LocalMeta(lt)
+	}
+	if *image != "" {
+		return pullToImage(ctx, tasks, local, *image, *out, *base, *namesPath, *force, stdout, stderr)
+	}
+	return pullIntoProject(ctx, tasks, local, *into, stdout, stderr)
+}
+
+func printPullSummary(w io.Writer, s *labelstudio.PullSummary) {
+	fmt.Fprintf(w, "%d tasks: %d annotated, %d without annotations, %d only cancelled, %d not exported by Delineate; %d brush results",
+		s.Tasks, s.Annotated, s.NotAnnotated, s.Cancelled, s.NotDelineate, s.Results)
+	if s.Overlaps > 0 {
+		fmt.Fprintf(w, ", %d pixels claimed by two labels (the later result kept)", s.Overlaps)
+	}
+	fmt.Fprintln(w)
+}
+
+func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string]*labelstudio.Meta, image, out, base, namesPath string, force bool, stdout, stderr io.Writer) error {
+	if _, err := os.Stat(out); err == nil && !force {
+		return fmt.Errorf("%s exists; pass --force to overwrite it", out)
+	}
+	vol, err := caseGrid(ctx, image)
+	if err != nil {
+		return err
+	}
+	var resolve labelstudio.LabelResolver
+	if namesPath != "" {
+		t, err := labels.ReadTable(namesPath)
+		if err != nil {
+			return fmt.Errorf("--names: %w", err)
+		}
+		resolve = resolverOf(projectLabels(t))
+	}
+	got, sum, err := labelstudio.Pull(tasks, labelstudio.PullOptions{Resolve: resolve, Local: local})
+	if err != nil {
+		return err
+	}
+	printPullSummary(stderr, sum)
+	if len(got) != 1 {
+		return fmt.Errorf("the tasks hold %d cases; --image takes the tasks of one image (use --into PROJECT)", len(got))
+	}
+	var rv *labelstudio.Reviewed
+	for _, r := range got {
+		rv = r
+	}
+	if rv.Dims != vol.Dims {
+		return fmt.Errorf("the tasks were exported from a %v image, %s is %v", rv.Dims, image, vol.Dims)
+	}
+	ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
+	if base != "" {
+		lab, err := labelsOn(vol, base)
+		if err != nil {
+			return err
+		}
+		for i := range ids {
+			ids[i] = uint16(lab.Data.At(i))
+		}
+	}
+	if err := rv.Apply(ids); err != nil {
+		return err
+	}
+	if err := writeLabelIDs(out, vol, ids, force); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d slices %s\n", out, len(rv.Slices), rv.Source())
+	return nil
+}
+
+// writeLabelIDs writes ids as a label map on vol's grid (uint8 when every
+// id fits); nifti.Write is atomic and refuses an existing file unless
+// overwrite.
+func writeLabelIDs(path string, vol *viewer.Volume, ids []uint16, overwrite bool) error {
+	maxID := uint16(0)
+	for _, v := range ids {
+		maxID = max(maxID, v)
+	}
+	var data viewer.VoxelData = viewer.Voxels[uint16](ids)
+	if maxID < 256 {
+		b := make([]uint8, len(ids))
+		for i, v := range ids {
+			b[i] = uint8(v)
+		}
+		data = viewer.Voxels[uint8](b)
+	}
+	lv := &viewer.Volume{Geometry: vol.Geometry, Data: data}
+	return nifti.Write(path, lv, nifti.WriteOptions{Overwrite: overwrite, Description: "delineate labels from Label Studio"})
+}
+
+func resolverOf(table []project.Label) labelstudio.LabelResolver {
+	return func(name string) (int, bool) {
+		for _, l := range table {
+			if l.Name == name {
+				return l.ID, true
+			}
+		}
+		return 0, false
+	}
+}
+
+func pullIntoProject(ctx context.Context, tasks []labelstudio.Task, local map[string]*labelstudio.Meta, dir string, stdout, stderr io.Writer) error {
+	p, err := project.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if why := p.ReadOnly(); why != "" {
+		return fmt.Errorf("cannot pull into the project: %s", why)
+	}
+	got, sum, err := labelstudio.Pull(tasks, labelstudio.PullOptions{Resolve: resolverOf(p.Labels), Local: local})
+	if err != nil {
+		return err
+	}
+	printPullSummary(stderr, sum)
+	for _, id := range sortedKeys(got) {
+		rv := got[id]
+		c := p.Case(id)
+		if c == nil {
+			return fmt.Errorf("the tasks name case %s, which %s does not have (nothing was pulled)", id, p.Name)
+		}
+		vol, err := caseGrid(ctx, p.Resolve(c.Image))
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		if rv.Dims != vol.Dims {
+			return fmt.Errorf("%s: the tasks were exported from a %v image, the case's image is %v", id, rv.Dims, vol.Dims)
+		}
+	}
+	for _, id := range sortedKeys(got) {
+		rv := got[id]
+		c := p.Case(id)
+		vol, err := caseGrid(ctx, p.Resolve(c.Image))
+		if err != nil {
+			return err
+		}
+		// The prediction is the case's labels with the reviewed slices
+		// replaced, so accepting it shows exactly what the annotator
+		// changed (added and removed voxels) and nothing else.
+		ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
+		if c.Labels != "" {
+			lab, err := labelsOn(vol, p.Resolve(c.Labels))
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			for i := range ids {
+				ids[i] = uint16(lab.Data.At(i))
+			}
+		}
+		if err := rv.Apply(ids); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(p.Dir(), "predictions"), 0o755); err != nil {
+			return err
+		}
+		rel := fmt.Sprintf("predictions/%s_labelstudio_%d.nii.gz", id, len(c.Predictions)+1)
+		if err := writeLabelIDs(p.Resolve(rel), vol, ids, false); err != nil {
+			return err
+		}
+		p.Update(func() {
+			c.Predictions = append(c.Predictions, project.Prediction{Path: rel, Model: "Label Studio", Source: rv.Source()})
+		})
+		fmt.Fprintf(stdout, "%s: %s → %s (a prediction to review)\n", id, rv.Source(), rel)
+	}
+	return p.Save()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// writeJSON writes v indented to path atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return project.WriteFileAtomic(path, append(b, '\n'), 0o644)
+}
+
+// serverFlags are the flags that name a Label Studio server and project.
+type serverFlags struct {
+	url, token, tokenFile, tokenType string
+	projectID                        int
+}
+
+func (s *serverFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.url, "url", "", "Label Studio server, e.g. http://localhost:8080")
+	fs.IntVar(&s.projectID, "project-id", 0, "Label Studio project id")
+	fs.StringVar(&s.token, "token", "", "API token (prefer --token-file or DELINEATE_LS_TOKEN: a command line stays in the shell history)")
+	fs.StringVar(&s.tokenFile, "token-file", "", "file holding the API token (mode 0600)")
+	fs.StringVar(&s.tokenType, "token-type", "auto", "auto, pat (personal access token) or legacy")
+}
+
+// client builds the API client; the token comes from --token-file,
+// DELINEATE_LS_TOKEN or --token, and is never printed.
+func (s *serverFlags) client(stderr io.Writer) (*labelstudio.Client, error) {
+	if s.url == "" || s.projectID <= 0 {
+		return nil, usageErrorf("a server needs --url and --project-id")
+	}
+	switch s.tokenType {
+	case labelstudio.TokenAuto, labelstudio.TokenPAT, labelstudio.TokenLegacy:
+	default:
+		return nil, usageErrorf("--token-type %q: want auto, pat or legacy", s.tokenType)
+	}
+	tok := s.token
+	switch {
+	case s.tokenFile != "":
+		st, err := os.Stat(s.tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(stderr, "warning: %s is readable by others (mode %04o); chmod 600 it\n", s.tokenFile, st.Mode().Perm())
+		}
+		b, err := os.ReadFile(s.tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		tok = strings.TrimSpace(string(b))
+	case tok == "":
+		tok = strings.TrimSpace(os.Getenv("DELINEATE_LS_TOKEN"))
+	}
+	if tok == "" {
+		return nil, usageErrorf("no token: give --token-file F (or DELINEATE_LS_TOKEN)")
+	}
+	return &labelstudio.Client{URL: s.url, Token: tok, TokenType: s.tokenType}, nil
+}
+
+func labelStudioUpload(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("labelstudio upload", flag.ContinueOnError)
+	tasksPath := fs.String("tasks", "", "the export's tasks.json")
+	dry := fs.Bool("dry-run", false, "list the project (read only), write the planned requests, send nothing that changes the server")
+	plan := fs.String("plan", "", "where the dry run writes its plan (default: upload-plan.json next to --tasks)")
+	summaryPath := fs.String("summary", "", "where the summary JSON goes (default: upload-summary.json next to --tasks)")
+	includeAnnotated := fs.Bool("include-annotated", false, "also post to tasks a person annotated")
+	replace := fs.Bool("replace-same-version", false, "also post where a prediction of the same model_version is (adds one; nothing is deleted)")
+	var sc serverFlags
+	sc.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *tasksPath == "" {
+		return usageErrorf("labelstudio upload takes --url, --project-id, a token and --tasks OUT/tasks.json")
+	}
+	cl, err := sc.client(stderr)
+	if err != nil {
+		return err
+	}
+	tasks, err := labelstudio.ReadTasks(*tasksPath)
+	if err != nil {
+		return err
+	}
+	sum, err := labelstudio.Upload(ctx, cl, tasks, labelstudio.UploadOptions{ProjectID: sc.projectID, DryRun: *dry,
+		IncludeAnnotated: *includeAnnotated, ReplaceSameVersion: *replace,
+		Progress: func(done, total int) { fmt.Fprintf(stderr, "\r%d/%d requests", done, total) }})
+	if sum != nil && !*dry {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil && sum == nil {
+		return err
+	}
+	dir := filepath.Dir(*tasksPath)
+	if *dry {
+		p := *plan
+		if p == "" {
+			p = filepath.Join(dir, "upload-plan.json")
+		}
+		if err := writeJSON(p, sum.Planned); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "dry run: %d tasks on the server; %d requests planned (%s); %d images skipped; nothing was sent that changes the server\n",
+			sum.Listed, len(sum.Planned), p, len(sum.Skipped))
+		for _, s := range sum.Skipped {
+			fmt.Fprintf(stdout, "  skip %s: %s\n", s.Image, s.Why)
+		}
+		return nil
+	}
+	sp := *summaryPath
+	if sp == "" {
+		sp = filepath.Join(dir, "upload-summary.json")
+	}
+	if werr := writeJSON(sp, sum); werr != nil && err == nil {
+		err = werr
+	}
+	fmt.Fprintf(stdout, "uploaded %d predictions, imported %d new tasks, skipped %d, failed %d (summary: %s)\n",
+		len(sum.Uploaded), len(sum.Imported), len(sum.Skipped), len(sum.Failed), sp)
+	for _, s := range sum.Skipped {
+		fmt.Fprintf(stdout, "  skipped %s: %s\n", s.Image, s.Why)
+	}
+	for _, s := range sum.Failed {
+		fmt.Fprintf(stdout, "  FAILED %s: %s\n", s.Image, s.Why)
+	}
+	if err != nil {
+		return err
+	}
+	if len(sum.Failed) > 0 {
+		return fmt.Errorf("%d uploads failed", len(sum.Failed))
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package labelstudio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"delineate/project"
+	"delineate/viewer"
+)
+
+// synthetic is a small CT-like volume with two labels on slices 1..4.
+func synthetic(t *testing.T) (img, lab *viewer.Volume) {
+	t.Helper()
+	g := viewer.Geometry{Dims: [3]int{40, 30, 6}, Spacing: viewer.Vec3{1, 1, 2}, Direction: viewer.Identity3}
+	img, err := viewer.NewVolume(g, viewer.Int16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err = viewer.NewVolume(g, viewer.Uint8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Modality = "CT"
+	ip := img.Data.Raw().([]int16)
+	lp := lab.Data.Raw().([]uint8)
+	for k := 0; k < 6; k++ {
+		for j := 0; j < 30; j++ {
+			for i := 0; i < 40; i++ {
+				n := g.Index(i, j, k)
+				ip[n] = int16(-1000 + 40*i)
+				if k >= 1 && k <= 4 {
+					if (i-12)*(i-12)+(j-15)*(j-15) < 30 {
+						lp[n] = 1
+					} else if i > 25 && i < 35 && j > 5 && j < 20+k {
+						lp[n] = 2
+					}
+				}
+			}
+		}
+	}
+	return img, lab
+}
+
+var synthTable = []project.Label{{ID: 1, Name: "liver", Colour: "#dc6440"}, {ID: 2, Name: "spleen", Colour: "#9050a0"}}
+
+func exportSynthetic(t *testing.T, version string) (string, []Task) {
+	t.Helper()
+	img, lab := synthetic(t)
+	out := filepath.Join(t.TempDir(), "ls")
+	if _, err := Export(context.Background(), out, []Item{{Case: "case_0001", Volume: img, Labels: lab}}, synthTable,
+		ExportOptions{Plane: viewer.Axial, ModelVersion: version, Score: 0.8}); err != nil {
+		t.Fatal(err)
+	}
+	return out, readExport(t, out)
+}
+
+// The project as a team has it: four tasks for the exported slices
+// (uploaded images, with Label Studio's 8-hex prefix), one annotated by a
+// person, one cancelled, one holding a prediction of the same version,
+// one untouched; slice 4's image is missing (it must be imported).
+func seedProject(s *contractServer) {
+	s.labels = map[string]bool{"liver": true, "spleen": true}
+	for k := 1; k <= 3; k++ {
+		s.addTask("/data/upload/3/a1b2c3d" + string(rune('0'+k)) + "-case_0001_axial_000" + string(rune('0'+k)) + ".png")
+	}
+	s.addTask("/data/upload/3/00000000-unrelated.png")
+	s.tasks[0].Annotations = []map[string]any{{"id": 1, "completed_by": 9, "result": []any{}}}
+	s.tasks[1].Predictions = []Prediction{{ModelVersion: "v2", Score: 0.1, Result: []Result{}}}
+	// Task 3 (slice 3) is untouched; task 4 is another image.
+	for i := 0; i < 120; i++ { // enough tasks to page through
+		s.addTask("/data/upload/3/" + "ffffffff-other_" + string(rune('a'+i%26)) + ".png")
+	}
+}
+
+func TestUploadAgainstContractServer(t *testing.T) {
+	for _, tokType := range []string{TokenLegacy, TokenPAT} {
+		t.Run(tokType, func(t *testing.T) {
+			s, srv := newContractServer(t)
+			seedProject(s)
+			_, tasks := exportSynthetic(t, "v2")
+			tok := s.legacy
+			if tokType == TokenPAT {
+				tok = s.pat
+			}
+			// Injected trouble: a 502 and a dropped connection on the
+			// prediction endpoint, both retried.
+			s.fail5xx["/api/predictions/"] = 1
+			s.drop["/api/projects/3/import"] = 1
+			c := &Client{URL: srv.URL, Token: tok, TokenType: TokenAuto, PageSize: 50, Backoff: time.Millisecond}
+
+			dry, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3, DryRun: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range s.requests {
+				if !strings.HasPrefix(r, "GET ") && r != "POST /api/token/refresh" {
+					t.Errorf("dry run sent %s", r)
+				}
+			}
+			if len(dry.Planned) != 2 || dry.Planned[0].Task != 3 || dry.Planned[1].Tasks != 1 {
+				t.Errorf("dry run planned %+v", dry.Planned)
+			}
+			before := len(s.tasks)
+			sum, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Slice 1 annotated, slice 2 same version: skipped; slice 3
+			// posted; slice 4 imported with its prediction.
+			if len(sum.Uploaded) != 1 || sum.Uploaded[0].Task != 3 || len(sum.Imported) != 1 || len(sum.Skipped) != 2 || len(sum.Failed) != 0 {
+				b, _ := json.MarshalIndent(sum, "", " ")
+				t.Fatalf("summary %s", b)
+			}
+			if !strings.Contains(sum.Skipped[0].Why, "a person annotated it") || !strings.Contains(sum.Skipped[1].Why, `model_version "v2"`) {
+				t.Errorf("skip reasons %+v", sum.Skipped)
+			}
+			if len(s.tasks[0].Predictions) != 0 || len(s.tasks[1].Predictions) != 1 {
+				t.Error("a skipped task was changed")
+			}
+			if p := s.tasks[2].Predictions; len(p) != 1 || p[0].ModelVersion != "v2" || len(p[0].Result) != 2 {
+				t.Errorf("task 3 holds %+v", p)
+			}
+			if len(s.tasks) != before+1 || s.tasks[before].Meta == nil || len(s.tasks[before].Predictions) != 1 {
+				t.Errorf("the missing slice was not imported with its meta and prediction")
+			}
+			if tokType == TokenPAT && s.refreshes < 2 {
+				t.Errorf("%d refreshes: access tokens expire after %d requests, so a refresh on 401 was needed", s.refreshes, s.accessTTL)
+			}
+			// --include-annotated and --replace-same-version post the rest;
+			// still nothing is deleted.
+			sum2, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3, IncludeAnnotated: true, ReplaceSameVersion: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sum2.Uploaded) != 4 || len(sum2.Imported) != 0 {
+				t.Errorf("second upload %+v", sum2)
+			}
+		})
+	}
+}
+
+// A wrong token is an AuthError that says what to do, and the token
+// appears nowhere in it.
+func TestUploadBadToken(t *testing.T) {
+	s, srv := newContractServer(t)
+	seedProject(s)
+	_, tasks := exportSynthetic(t, "v1")
+	for _, tok := range []string{"wrong-legacy-token-1234567890", makePAT() + "x"} {
+		c := &Client{URL: srv.URL, Token: tok, Backoff: time.Millisecond}
+		_, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
+		var ae *AuthError
+		if !errors.As(err, &ae) {
+			t.Fatalf("token %.6s…: %v, want an AuthError", tok, err)
+		}
+		if strings.Contains(err.Error(), tok) {
+			t.Errorf("the error shows the token: %v", err)
+		}
+	}
+}
+
+// Server errors that do not stop are bounded: after the retries the task
+// is reported failed and the others go on.
+func TestUploadPersistent5xx(t *testing.T) {
+	s, srv := newContractServer(t)
+	seedProject(s)
+	_, tasks := exportSynthetic(t, "v9")
+	s.fail5xx["/api/predictions/"] = 1000
+	c := &Client{URL: srv.URL, Token: s.legacy, Retries: 2, Backoff: time.Millisecond}
+	sum, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failed) != 2 || !strings.Contains(sum.Failed[0].Why, "502") || len(sum.Imported) != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	posts := 0
+	for _, r := range s.requests {
+		if r == "POST /api/predictions/" {
+			posts++
+		}
+	}
+	if posts != 2*3 {
+		t.Errorf("%d prediction requests for 2 tasks with 2 retries each", posts)
+	}
+}
+
+// Upload → annotate in "Label Studio" → pull from the server gives the
+// voxels back, using the export's meta for tasks the server made from
+// uploaded images.
+func TestPullFromServer(t *testing.T) {
+	s, srv := newContractServer(t)
+	seedProject(s)
+	_, tasks := exportSynthetic(t, "v1")
+	c := &Client{URL: srv.URL, Token: s.legacy, Backoff: time.Millisecond}
+	if _, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3, IncludeAnnotated: true}); err != nil {
+		t.Fatal(err)
+	}
+	// A person accepts every prediction as is (slice 1's empty annotation
+	// is replaced by the accepted one).
+	for _, st := range s.tasks {
+		if len(st.Predictions) > 0 && st.Predictions[len(st.Predictions)-1].ModelVersion == "v1" {
+			st.Annotations = []map[string]any{{"id": st.ID, "completed_by": 9, "updated_at": "2026-12-03T12:00:00Z", "result": st.Predictions[len(st.Predictions)-1].Result}}
+		}
+	}
+	server, err := c.Tasks(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, sum, err := Pull(server, PullOptions{Local: LocalMeta(tasks)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := got["case_0001"]
+	if rv == nil || len(rv.Slices) != 4 || sum.Annotated != 4 {
+		t.Fatalf("pulled %+v, %+v", rv, sum)
+	}
+	_, lab := synthetic(t)
+	ids := make([]uint16, lab.Data.Len())
+	if err := rv.Apply(ids); err != nil {
+		t.Fatal(err)
+	}
+	for i := range ids {
+		if ids[i] != uint16(lab.Data.At(i)) {
+			t.Fatalf("voxel %d: %d, want %v", i, ids[i], lab.Data.At(i))
+		}
+	}
+}
