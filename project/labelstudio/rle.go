@@ -1,6 +1,7 @@
 package labelstudio
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -27,6 +28,17 @@ type bitWriter struct {
 }
 
 func (w *bitWriter) write(v uint64, n uint) {
+	if n <= 32 {
+		// The common case: one field, appended whole.
+		w.acc = w.acc<<n | v&(1<<n-1)
+		w.nacc += n
+		for w.nacc >= 8 {
+			w.nacc -= 8
+			w.buf = append(w.buf, byte(w.acc>>w.nacc))
+		}
+		w.acc &= 1<<w.nacc - 1
+		return
+	}
 	for n > 0 {
 		take := n
 		if take > 32 {
@@ -63,10 +75,15 @@ func newWriter(num, capHint int) *bitWriter {
 
 // field picks the narrowest width that counts n (1..65536) words.
 func field(n int) (int, uint) {
-	for t, f := range fieldWidths {
-		if n <= 1<<f {
-			return t, f
-		}
+	switch {
+	case n <= 1<<3:
+		return 0, 3
+	case n <= 1<<4:
+		return 1, 4
+	case n <= 1<<8:
+		return 2, 8
+	case n <= 1<<16:
+		return 3, 16
 	}
 	panic("labelstudio: run longer than 65536")
 }
@@ -75,10 +92,8 @@ func (w *bitWriter) run(word byte, n int) {
 	for n > 0 {
 		c := min(n, maxRun)
 		t, f := field(c)
-		w.write(1, 1)
-		w.write(uint64(t), 2)
-		w.write(uint64(c-1), f)
-		w.write(uint64(word), wordBits)
+		// One field of 1+2+f+8 ≤ 27 bits: flag, width index, count, word.
+		w.write(1<<(2+f+wordBits)|uint64(t)<<(f+wordBits)|uint64(c-1)<<wordBits|uint64(word), 3+f+wordBits)
 		n -= c
 	}
 }
@@ -136,13 +151,10 @@ func EncodeMask(mask []uint8, width, height int) ([]byte, error) {
 	if 4*len(mask) > 1<<32-1 {
 		return nil, errors.New("labelstudio: mask too large for a brush RLE")
 	}
-	w := newWriter(4*len(mask), 64)
+	w := newWriter(4*len(mask), 256+len(mask)/16)
 	for i := 0; i < len(mask); {
 		on := mask[i] != 0
-		j := i + 1
-		for j < len(mask) && (mask[j] != 0) == on {
-			j++
-		}
+		j := runEnd(mask, i+1, on)
 		var word byte
 		if on {
 			word = 255
@@ -151,6 +163,24 @@ func EncodeMask(mask []uint8, width, height int) ([]byte, error) {
 		i = j
 	}
 	return w.bytes(), nil
+}
+
+// runEnd is the end of the run of (non-)zero bytes that continues at i,
+// eight bytes at a time while they all match.
+func runEnd(mask []uint8, i int, on bool) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(mask) {
+		v := binary.LittleEndian.Uint64(mask[i:])
+		hasZero := (v-lo)&^v&hi != 0
+		if (on && hasZero) || (!on && v != 0) {
+			break
+		}
+		i += 8
+	}
+	for i < len(mask) && (mask[i] != 0) == on {
+		i++
+	}
+	return i
 }
 
 // Decode expands a brush RLE stream. It refuses streams that claim more
@@ -193,9 +223,12 @@ func Decode(rle []byte, maxWords int) ([]byte, error) {
 		}
 		if isRun == 1 {
 			v, _ := r.read(uint(ws))
-			b := byte(v)
-			for k := i; k < i+n; k++ {
-				out[k] = b
+			if b := byte(v); b != 0 { // out starts zeroed: zero runs cost nothing
+				run := out[i : i+n]
+				run[0] = b
+				for filled := 1; filled < n; filled *= 2 {
+					copy(run[filled:], run[:filled])
+				}
 			}
 		} else {
 			for k := i; k < i+n; k++ {
