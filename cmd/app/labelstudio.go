@@ -309,7 +309,7 @@ func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string
 	if err := writeLabelIDs(out, vol, ids, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d slices %s\n", out, len(rv.Slices), rv.Source())
+	fmt.Fprintf(stdout, "wrote %s: %s\n", out, rv.Source())
 	return nil
 }
 
@@ -520,7 +520,7 @@ func labelStudioUpload(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err := writeJSON(p, sum.Planned); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "dry run: %d tasks on the server; %d requests planned (%s); %d images skipped; nothing was sent that changes the server\n",
+		fmt.Fprintf(stdout, "dry run: %d tasks on the server; %d requests planned (%s); %d image(s) skipped; nothing was sent that changes the server\n",
 			sum.Listed, len(sum.Planned), p, len(sum.Skipped))
 		for _, s := range sum.Skipped {
 			fmt.Fprintf(stdout, "  skip %s: %s\n", s.Image, s.Why)

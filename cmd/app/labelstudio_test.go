@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"delineate/project"
 	"delineate/project/labelstudio"
+	"delineate/project/labelstudio/lstest"
 	"delineate/viewer/nifti"
 )
 
@@ -157,5 +159,93 @@ func TestLabelStudioPullBadInput(t *testing.T) {
 	code, _, errs := cli(t, "labelstudio", "pull", "--from-file", bad, "--image", "x.nii.gz", "--out", filepath.Join(work, "o.nii.gz"))
 	if code != 1 || !strings.Contains(errs, "base64 PNG is not an RLE") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// The whole round trip by the CLI against the contract server, on the real
+// J2K CT and its reference labels: dry run (nothing that changes the
+// server), upload (a person's task skipped), annotate, pull from the
+// server into the image's grid; the token (from a 0600 file) is never
+// printed.
+func TestLabelStudioServerRoundTripCLI(t *testing.T) {
+	series := sharedData(t, "ct-dicom-series-j2k")
+	ref := sharedData(t, "ct-dicom-series-reference/example_seg_dicom.nii.gz")
+	work := t.TempDir()
+	out := filepath.Join(work, "ls")
+	if code, _, errs := cli(t, "export", "labelstudio", series, "--labels", ref, "--out", out, "--model-version", "ref-1"); code != 0 {
+		t.Fatalf("export: %s", errs)
+	}
+	s := lstest.New()
+	defer s.Close()
+	// The team uploaded slices 0..9 earlier; slice 3 is already annotated.
+	for k := 0; k < 10; k++ {
+		s.AddTask(fmt.Sprintf("/data/upload/3/%08x-case_0001_axial_%04d.png", 0xabc0+k, k))
+	}
+	s.Tasks[3].Annotations = []map[string]any{{"id": 1, "completed_by": 4, "result": []any{}}}
+	tokFile := filepath.Join(work, "token")
+	os.WriteFile(tokFile, []byte(s.PAT+"\n"), 0o600)
+	server := []string{"--url", s.URL, "--project-id", "3", "--token-file", tokFile}
+	tasks := filepath.Join(out, "tasks.json")
+
+	code, stdout, errs := cli(t, append([]string{"labelstudio", "upload", "--tasks", tasks, "--dry-run"}, server...)...)
+	if code != 0 || !strings.Contains(stdout, "10 tasks on the server; 10 requests planned") {
+		t.Fatalf("dry run: exit %d, %s %s", code, stdout, errs)
+	}
+	for _, r := range s.Requests() {
+		if r != "GET /api/tasks/" && r != "POST /api/token/refresh" {
+			t.Errorf("the dry run sent %s", r)
+		}
+	}
+	var plan []labelstudio.Planned
+	if b, err := os.ReadFile(filepath.Join(out, "upload-plan.json")); err != nil || json.Unmarshal(b, &plan) != nil || len(plan) != 10 {
+		t.Fatalf("plan: %v, %d entries", err, len(plan))
+	}
+	code, stdout2, errs2 := cli(t, append([]string{"labelstudio", "upload", "--tasks", tasks}, server...)...)
+	if code != 0 || !strings.Contains(stdout2, "uploaded 9 predictions, imported 10 new tasks, skipped 1, failed 0") {
+		t.Fatalf("upload: exit %d, %s %s", code, stdout2, errs2)
+	}
+	t.Logf("dry run: %s", strings.SplitN(stdout, "\n", 2)[0])
+	t.Logf("upload: %s", stdout2)
+	for _, text := range []string{stdout, errs, stdout2, errs2} {
+		if strings.Contains(text, s.PAT) || strings.Contains(text, "access-") {
+			t.Error("a token was printed")
+		}
+	}
+	if len(s.Tasks[3].Predictions) != 0 {
+		t.Error("the annotated task got a prediction")
+	}
+	// A person accepts every prediction; pull from the server.
+	for _, st := range s.Tasks {
+		if len(st.Predictions) > 0 {
+			st.Annotations = []map[string]any{{"id": st.ID, "completed_by": 4, "updated_at": "2026-12-03T12:00:00Z", "result": st.Predictions[0].Result}}
+		}
+	}
+	s.Tasks[3].Annotations = nil // the person's (empty) work on slice 3 is left out of the comparison
+	back := filepath.Join(work, "back.nii.gz")
+	code, stdout, errs = cli(t, append([]string{"labelstudio", "pull", "--tasks", tasks, "--image", series, "--out", back}, server...)...)
+	if code != 0 {
+		t.Fatalf("pull: %s", errs)
+	}
+	t.Logf("pull: %s%s", errs, stdout)
+	if !strings.Contains(errs, "19 annotated") {
+		t.Errorf("pull summary: %s", errs)
+	}
+	a, _ := nifti.Read(ref)
+	b, err := nifti.Read(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0
+	for i := 0; i < a.Data.Len(); i++ {
+		k := i / (512 * 512)
+		if k != 3 && a.Data.At(i) != b.Data.At(i) { // slice 3 was not annotated from the prediction
+			diff++
+		}
+	}
+	if diff != 0 {
+		t.Errorf("%d voxels differ after upload → annotate → pull", diff)
+	}
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("contract violations: %v", v)
 	}
 }

@@ -152,6 +152,14 @@ func (m *Meta) Voxel(x, y int) [3]int {
 	return idx
 }
 
+// Bounds on what a task may claim, so that a corrupt or hostile export
+// cannot make Pull allocate without limit: 32768 voxels a side, 8192²
+// pixels a slice.
+const (
+	maxDim         = 1 << 15
+	maxSlicePixels = 1 << 26
+)
+
 // valid checks that the mapping stays inside its grid.
 func (m *Meta) valid() bool {
 	a := [3]bool{}
@@ -161,6 +169,11 @@ func (m *Meta) valid() bool {
 		}
 		a[ax] = true
 	}
-	return m.Width > 0 && m.Height > 0 && m.Width == m.Dims[m.ColAxis] && m.Height == m.Dims[m.RowAxis] &&
+	for _, d := range m.Dims {
+		if d <= 0 || d > maxDim {
+			return false
+		}
+	}
+	return m.Width == m.Dims[m.ColAxis] && m.Height == m.Dims[m.RowAxis] && m.Width*m.Height <= maxSlicePixels &&
 		m.Slice >= 0 && m.Slice < m.Dims[m.NormalAxis]
 }

@@ -1,17 +1,40 @@
-package labelstudio
+package labelstudio_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"delineate/project"
+	. "delineate/project/labelstudio"
+	"delineate/project/labelstudio/lstest"
 	"delineate/viewer"
 )
+
+func readExport(t *testing.T, dir string) []Task {
+	t.Helper()
+	tasks, err := ReadTasks(filepath.Join(dir, "tasks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tasks
+}
+
+func newServer(t *testing.T) *lstest.Server {
+	s := lstest.New()
+	t.Cleanup(func() {
+		s.Close()
+		for _, v := range s.Violations() {
+			t.Errorf("contract violated: %s", v)
+		}
+	})
+	return s
+}
 
 // synthetic is a small CT-like volume with two labels on slices 1..4.
 func synthetic(t *testing.T) (img, lab *viewer.Volume) {
@@ -63,41 +86,41 @@ func exportSynthetic(t *testing.T, version string) (string, []Task) {
 // (uploaded images, with Label Studio's 8-hex prefix), one annotated by a
 // person, one cancelled, one holding a prediction of the same version,
 // one untouched; slice 4's image is missing (it must be imported).
-func seedProject(s *contractServer) {
-	s.labels = map[string]bool{"liver": true, "spleen": true}
+func seedProject(s *lstest.Server) {
+	s.Labels = map[string]bool{"liver": true, "spleen": true}
 	for k := 1; k <= 3; k++ {
-		s.addTask("/data/upload/3/a1b2c3d" + string(rune('0'+k)) + "-case_0001_axial_000" + string(rune('0'+k)) + ".png")
+		s.AddTask("/data/upload/3/a1b2c3d" + string(rune('0'+k)) + "-case_0001_axial_000" + string(rune('0'+k)) + ".png")
 	}
-	s.addTask("/data/upload/3/00000000-unrelated.png")
-	s.tasks[0].Annotations = []map[string]any{{"id": 1, "completed_by": 9, "result": []any{}}}
-	s.tasks[1].Predictions = []Prediction{{ModelVersion: "v2", Score: 0.1, Result: []Result{}}}
+	s.AddTask("/data/upload/3/00000000-unrelated.png")
+	s.Tasks[0].Annotations = []map[string]any{{"id": 1, "completed_by": 9, "result": []any{}}}
+	s.Tasks[1].Predictions = []Prediction{{ModelVersion: "v2", Score: 0.1, Result: []Result{}}}
 	// Task 3 (slice 3) is untouched; task 4 is another image.
 	for i := 0; i < 120; i++ { // enough tasks to page through
-		s.addTask("/data/upload/3/" + "ffffffff-other_" + string(rune('a'+i%26)) + ".png")
+		s.AddTask("/data/upload/3/" + "ffffffff-other_" + string(rune('a'+i%26)) + ".png")
 	}
 }
 
 func TestUploadAgainstContractServer(t *testing.T) {
 	for _, tokType := range []string{TokenLegacy, TokenPAT} {
 		t.Run(tokType, func(t *testing.T) {
-			s, srv := newContractServer(t)
+			s := newServer(t)
 			seedProject(s)
 			_, tasks := exportSynthetic(t, "v2")
-			tok := s.legacy
+			tok := s.Legacy
 			if tokType == TokenPAT {
-				tok = s.pat
+				tok = s.PAT
 			}
 			// Injected trouble: a 502 and a dropped connection on the
 			// prediction endpoint, both retried.
-			s.fail5xx["/api/predictions/"] = 1
-			s.drop["/api/projects/3/import"] = 1
-			c := &Client{URL: srv.URL, Token: tok, TokenType: TokenAuto, PageSize: 50, Backoff: time.Millisecond}
+			s.Fail5xx("/api/predictions/", 1)
+			s.Drop("/api/projects/3/import", 1)
+			c := &Client{URL: s.URL, Token: tok, TokenType: TokenAuto, PageSize: 50, Backoff: time.Millisecond}
 
 			dry, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3, DryRun: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, r := range s.requests {
+			for _, r := range s.Requests() {
 				if !strings.HasPrefix(r, "GET ") && r != "POST /api/token/refresh" {
 					t.Errorf("dry run sent %s", r)
 				}
@@ -105,7 +128,7 @@ func TestUploadAgainstContractServer(t *testing.T) {
 			if len(dry.Planned) != 2 || dry.Planned[0].Task != 3 || dry.Planned[1].Tasks != 1 {
 				t.Errorf("dry run planned %+v", dry.Planned)
 			}
-			before := len(s.tasks)
+			before := len(s.Tasks)
 			sum, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
 			if err != nil {
 				t.Fatal(err)
@@ -119,17 +142,17 @@ func TestUploadAgainstContractServer(t *testing.T) {
 			if !strings.Contains(sum.Skipped[0].Why, "a person annotated it") || !strings.Contains(sum.Skipped[1].Why, `model_version "v2"`) {
 				t.Errorf("skip reasons %+v", sum.Skipped)
 			}
-			if len(s.tasks[0].Predictions) != 0 || len(s.tasks[1].Predictions) != 1 {
+			if len(s.Tasks[0].Predictions) != 0 || len(s.Tasks[1].Predictions) != 1 {
 				t.Error("a skipped task was changed")
 			}
-			if p := s.tasks[2].Predictions; len(p) != 1 || p[0].ModelVersion != "v2" || len(p[0].Result) != 2 {
+			if p := s.Tasks[2].Predictions; len(p) != 1 || p[0].ModelVersion != "v2" || len(p[0].Result) != 2 {
 				t.Errorf("task 3 holds %+v", p)
 			}
-			if len(s.tasks) != before+1 || s.tasks[before].Meta == nil || len(s.tasks[before].Predictions) != 1 {
+			if len(s.Tasks) != before+1 || s.Tasks[before].Meta == nil || len(s.Tasks[before].Predictions) != 1 {
 				t.Errorf("the missing slice was not imported with its meta and prediction")
 			}
-			if tokType == TokenPAT && s.refreshes < 2 {
-				t.Errorf("%d refreshes: access tokens expire after %d requests, so a refresh on 401 was needed", s.refreshes, s.accessTTL)
+			if tokType == TokenPAT && s.Refreshes() < 2 {
+				t.Errorf("%d refreshes: access tokens expire after %d requests, so a refresh on 401 was needed", s.Refreshes(), s.AccessTTL)
 			}
 			// --include-annotated and --replace-same-version post the rest;
 			// still nothing is deleted.
@@ -147,11 +170,11 @@ func TestUploadAgainstContractServer(t *testing.T) {
 // A wrong token is an AuthError that says what to do, and the token
 // appears nowhere in it.
 func TestUploadBadToken(t *testing.T) {
-	s, srv := newContractServer(t)
+	s := newServer(t)
 	seedProject(s)
 	_, tasks := exportSynthetic(t, "v1")
-	for _, tok := range []string{"wrong-legacy-token-1234567890", makePAT() + "x"} {
-		c := &Client{URL: srv.URL, Token: tok, Backoff: time.Millisecond}
+	for _, tok := range []string{"wrong-legacy-token-1234567890", lstest.MakePAT() + "x"} {
+		c := &Client{URL: s.URL, Token: tok, Backoff: time.Millisecond}
 		_, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
 		var ae *AuthError
 		if !errors.As(err, &ae) {
@@ -166,11 +189,11 @@ func TestUploadBadToken(t *testing.T) {
 // Server errors that do not stop are bounded: after the retries the task
 // is reported failed and the others go on.
 func TestUploadPersistent5xx(t *testing.T) {
-	s, srv := newContractServer(t)
+	s := newServer(t)
 	seedProject(s)
 	_, tasks := exportSynthetic(t, "v9")
-	s.fail5xx["/api/predictions/"] = 1000
-	c := &Client{URL: srv.URL, Token: s.legacy, Retries: 2, Backoff: time.Millisecond}
+	s.Fail5xx("/api/predictions/", 1000)
+	c := &Client{URL: s.URL, Token: s.Legacy, Retries: 2, Backoff: time.Millisecond}
 	sum, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +202,7 @@ func TestUploadPersistent5xx(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	posts := 0
-	for _, r := range s.requests {
+	for _, r := range s.Requests() {
 		if r == "POST /api/predictions/" {
 			posts++
 		}
@@ -193,16 +216,16 @@ func TestUploadPersistent5xx(t *testing.T) {
 // voxels back, using the export's meta for tasks the server made from
 // uploaded images.
 func TestPullFromServer(t *testing.T) {
-	s, srv := newContractServer(t)
+	s := newServer(t)
 	seedProject(s)
 	_, tasks := exportSynthetic(t, "v1")
-	c := &Client{URL: srv.URL, Token: s.legacy, Backoff: time.Millisecond}
+	c := &Client{URL: s.URL, Token: s.Legacy, Backoff: time.Millisecond}
 	if _, err := Upload(context.Background(), c, tasks, UploadOptions{ProjectID: 3, IncludeAnnotated: true}); err != nil {
 		t.Fatal(err)
 	}
 	// A person accepts every prediction as is (slice 1's empty annotation
 	// is replaced by the accepted one).
-	for _, st := range s.tasks {
+	for _, st := range s.Tasks {
 		if len(st.Predictions) > 0 && st.Predictions[len(st.Predictions)-1].ModelVersion == "v1" {
 			st.Annotations = []map[string]any{{"id": st.ID, "completed_by": 9, "updated_at": "2026-12-03T12:00:00Z", "result": st.Predictions[len(st.Predictions)-1].Result}}
 		}
@@ -228,5 +251,26 @@ func TestPullFromServer(t *testing.T) {
 		if ids[i] != uint16(lab.Data.At(i)) {
 			t.Fatalf("voxel %d: %d, want %v", i, ids[i], lab.Data.At(i))
 		}
+	}
+}
+
+// The client refuses to send a DELETE at all; the contract server would
+// catch one.
+func TestNeverDelete(t *testing.T) {
+	s := lstest.New()
+	defer s.Close()
+	c := &Client{URL: s.URL, Token: s.Legacy}
+	if err := c.Do(context.Background(), http.MethodDelete, "/api/projects/3/tasks/", nil, nil); err == nil {
+		t.Error("the client sent a DELETE")
+	}
+	if r := s.Requests(); len(r) != 0 {
+		t.Errorf("requests %v", r)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, s.URL+"/api/projects/3/tasks/", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0], "DELETE") {
+		t.Errorf("the server did not flag a DELETE: %v", v)
 	}
 }
