@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -484,6 +485,25 @@ func (p *Project) Update(fn func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fn()
+}
+
+// Table is the project's label table in the viewer's form (colours that
+// do not parse get the viewer's default for their id).
+func (p *Project) Table() *viewer.LabelTable {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defaults := viewer.DefaultLabelColours()
+	t := &viewer.LabelTable{}
+	for _, l := range p.Labels {
+		c := defaults[l.ID%len(defaults)]
+		var r, g, b uint8
+		if n, err := fmt.Sscanf(l.Colour, "#%02x%02x%02x", &r, &g, &b); err == nil && n == 3 {
+			c = color.RGBA{r, g, b, 255}
+		}
+		t.Labels = append(t.Labels, viewer.Label{ID: l.ID, Name: l.Name, Colour: c, Visible: true})
+	}
+	sort.Slice(t.Labels, func(i, j int) bool { return t.Labels[i].ID < t.Labels[j].ID })
+	return t
 }
 
 // AddLabels adds the table's labels whose ids the project does not have

@@ -156,6 +156,11 @@ func (e *editor) ensureLabels() bool {
 		e.ws.showError(err)
 		return false
 	}
+	if w := e.ws.worklist; w.proj != nil && w.current != "" {
+		// A project case: its labels are the project's, ids and names.
+		lm.Table = *w.proj.Table()
+		sc.Colours = lm.Table.Colours()
+	}
 	if err := sc.SetLabels(lm.Volume); err != nil {
 		e.ws.showError(err)
 		return false

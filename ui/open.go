@@ -188,9 +188,11 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 				return
 			}
 			if ws.pendingLabels != "" {
-				ws.openLabels(ws.pendingLabels)
+				ws.openLabelsNamed(ws.pendingLabels, ws.pendingTable)
 				ws.pendingLabels = ""
 			}
+			ws.pendingTable = nil
+			ws.loadHeld()
 		})
 	}()
 }
@@ -276,7 +278,10 @@ func (ws *Workstation) makeThumbnails(st *load.Study) {
 
 // openLabels loads a label NIfTI over the open image; it must lie on the
 // image's grid (up to axis order), else the user is told how they differ.
-func (ws *Workstation) openLabels(path string) {
+func (ws *Workstation) openLabels(path string) { ws.openLabelsNamed(path, nil) }
+
+// openLabelsNamed opens a label map named by table (nil: its ids only).
+func (ws *Workstation) openLabelsNamed(path string, table *viewer.LabelTable) {
 	if ws.scene == nil {
 		ws.showError(errors.New("open an image before its labels"))
 		return
@@ -287,7 +292,7 @@ func (ws *Workstation) openLabels(path string) {
 		do(func() {
 			var lm *viewer.LabelMap
 			if err == nil {
-				lm, err = adoptLabels(sc, lab, nil)
+				lm, err = adoptLabels(sc, lab, table)
 			}
 			if err != nil {
 				ws.showError(fmt.Errorf("labels %s: %w", filepath.Base(path), err))

@@ -24,6 +24,9 @@ type prediction struct {
 	labels *viewer.LabelMap
 	report *inference.Report
 	counts map[int]int // voxels per prediction id
+	// held is the project path of a prediction held by the open case
+	// (e.g. pulled from Label Studio), source where it came from.
+	held, source string
 }
 
 // predictionsPanel holds the predictions of the open study, shows one at
@@ -128,6 +131,9 @@ func newPredictionsPanel(ws *Workstation) *predictionsPanel {
 }
 
 func (p *predictionsPanel) entryName(pr *prediction) string {
+	if pr.held != "" {
+		return fmt.Sprintf("%s (%d labels, held by the case)", pr.name, len(pr.counts))
+	}
 	return fmt.Sprintf("#%d %s (%d labels)", pr.id, pr.name, len(pr.counts))
 }
 
@@ -359,8 +365,12 @@ func (p *predictionsPanel) accept() {
 	ws.labelsChanged()
 	ws.editor.refreshLabelList()
 	ws.status.SetText(fmt.Sprintf("Accepted %s: +%d voxels, −%d (Ctrl+Z undoes)", pr.name, sum.Added, sum.Removed))
-	ws.worklist.recordRun(pr, target, sum.Added+sum.Removed)
 	all := len(o.Labels) == len(pr.counts) && o.SliceLo > o.SliceHi
+	if pr.held != "" {
+		ws.worklist.recordHeld(pr, c, all)
+	} else {
+		ws.worklist.recordRun(pr, target, sum.Added+sum.Removed)
+	}
 	if all {
 		p.drop(pr)
 	} else {
@@ -374,6 +384,9 @@ func (p *predictionsPanel) reject() {
 		return
 	}
 	name := p.current.name
+	if p.current.held != "" {
+		p.ws.worklist.recordHeld(p.current, nil, true)
+	}
 	p.drop(p.current)
 	p.ws.status.SetText("Rejected " + name + "; labels untouched")
 }

@@ -125,7 +125,16 @@ func (w *worklist) open(id string) {
 	w.autosave()
 	w.current = id
 	w.saved = 0
-	w.ws.OpenPathWithLabels(w.proj.Resolve(c.Image), w.proj.Resolve(c.Labels))
+	w.ws.pendingHeld = nil
+	for _, h := range c.Predictions {
+		w.ws.pendingHeld = append(w.ws.pendingHeld, heldPrediction{rel: h.Path, path: w.proj.Resolve(h.Path), name: h.Model, source: h.Source})
+	}
+	labels := ""
+	if c.Labels != "" {
+		labels = w.proj.Resolve(c.Labels)
+	}
+	w.ws.OpenPathWithLabels(w.proj.Resolve(c.Image), labels)
+	w.ws.pendingTable = w.proj.Table()
 	w.ws.status.SetText(fmt.Sprintf("Opening %s (%s)", id, c.Status))
 	w.refresh()
 }

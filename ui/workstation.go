@@ -58,6 +58,11 @@ type Workstation struct {
 	modelsDir     string          // --models: an extra models folder
 	lastHover     view.CursorInfo // the last pointer report, for key P
 	pendingLabels string
+	// pendingTable names the pending labels (a project's table);
+	// pendingHeld are a project case's held predictions, loaded once the
+	// image is.
+	pendingTable *viewer.LabelTable
+	pendingHeld  []heldPrediction
 
 	study     *load.Study
 	seriesIdx int

@@ -19,31 +19,14 @@ import (
 	"delineate/viewer/nifti"
 )
 
-// caseGrid loads an image on the grid its label maps use: a DICOM series
-// in dcm2niix's layout (as project add and the nnU-Net export store it),
-// NIfTI as stored.
+// caseGrid and labelsOn: the image on its label maps' grid, and a label
+// map put there (project.LoadImage, project.LabelsOn).
 func caseGrid(ctx context.Context, path string) (*viewer.Volume, error) {
-	vol, st, err := openVolume(ctx, path, 0)
-	if err != nil {
-		return nil, err
-	}
-	if st.FromDICOM(0) {
-		vol = dcm2niixLayout(vol)
-	}
-	return vol, nil
+	return project.LoadImage(ctx, path)
 }
 
-// labelsOn reads a label map and puts it on vol's grid.
 func labelsOn(vol *viewer.Volume, path string) (*viewer.Volume, error) {
-	lab, err := nifti.Read(path)
-	if err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
-	}
-	al, err := viewer.AlignTo(vol.Geometry, lab, 0.01)
-	if err != nil {
-		return nil, fmt.Errorf("labels %s are not on the image's grid (image %v, labels %v): %w", path, vol.Dims, lab.Dims, err)
-	}
-	return al, nil
+	return project.LabelsOn(vol, path)
 }
 
 func isProject(path string) bool {
@@ -111,32 +94,18 @@ func runExportLabelStudio(ctx context.Context, args []string, stdout, stderr io.
 		}
 		defer p.Close()
 		table = p.Labels
-		want := map[project.Status]bool{}
+		var sts []project.Status
 		if *status != "" {
-			for _, s := range strings.Split(*status, ",") {
-				st, err := project.ParseStatus(s)
+			for _, v := range strings.Split(*status, ",") {
+				st, err := project.ParseStatus(v)
 				if err != nil {
 					return usageErrorf("--status: %v", err)
 				}
-				want[st] = true
+				sts = append(sts, st)
 			}
 		}
-		for _, c := range p.Cases {
-			if c.Labels == "" || (len(want) > 0 && !want[c.Status]) {
-				continue
-			}
-			vol, err := caseGrid(ctx, p.Resolve(c.Image))
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.ID, err)
-			}
-			lab, err := labelsOn(vol, p.Resolve(c.Labels))
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.ID, err)
-			}
-			items = append(items, labelstudio.Item{Case: c.ID, Volume: vol, Labels: lab})
-		}
-		if len(items) == 0 {
-			return fmt.Errorf("no case of %s has labels to export", p.Name)
+		if items, err = labelstudio.ProjectItems(ctx, p, sts); err != nil {
+			return err
 		}
 	} else {
 		vol, err := caseGrid(ctx, pos[0])

@@ -441,3 +441,27 @@ func xmlEscape(s string) string {
 	}
 	return b.String()
 }
+
+// ProjectItems loads the cases of p that have labels (only those with one
+// of statuses, when given) for Export: image and labels on one grid.
+func ProjectItems(ctx context.Context, p *project.Project, statuses []project.Status) ([]Item, error) {
+	want := map[project.Status]bool{}
+	for _, s := range statuses {
+		want[s] = true
+	}
+	var items []Item
+	for _, c := range p.Summarise().List {
+		if c.Labels == "" || (len(want) > 0 && !want[c.Status]) {
+			continue
+		}
+		vol, lab, err := p.LoadCase(ctx, p.Case(c.ID))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, Item{Case: c.ID, Volume: vol, Labels: lab})
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("no case of %s has labels to export", p.Name)
+	}
+	return items, nil
+}

@@ -16,7 +16,6 @@ import (
 
 	"delineate/project"
 	"delineate/viewer"
-	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
 
@@ -191,17 +190,9 @@ func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir st
 			return "", fmt.Errorf("%s: %w", c.ID, err)
 		}
 	} else {
-		st, err := load.Open(ctx, src, load.Options{})
-		if err != nil {
+		var err error
+		if img, err = project.LoadImage(ctx, src); err != nil {
 			return "", fmt.Errorf("%s: image: %w", c.ID, err)
-		}
-		if img, err = st.Load(ctx, 0, load.Options{}); err != nil {
-			return "", fmt.Errorf("%s: image: %w", c.ID, err)
-		}
-		if st.FromDICOM(0) {
-			// dcm2niix's row order, as `convert` writes and label maps
-			// drawn on its conversions use.
-			img = viewer.FlipAxis(img, 1)
 		}
 		grid, modality = img.Geometry, img.Modality
 	}
