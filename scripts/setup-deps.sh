@@ -10,6 +10,9 @@ BUILD_PKGS="gcc libc6-dev pkg-config libopenjp2-7-dev libcharls-dev"
 BUILD_PKGS="$BUILD_PKGS libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev"
 # The GUI smoke test runs the real window under Xvfb and captures it.
 BUILD_PKGS="$BUILD_PKGS xvfb xauth imagemagick xdotool"
+# The Label Studio frontend check (../shared/tools/ls-frontend-check) draws
+# exported predictions in the real frontend in headless Chromium.
+BUILD_PKGS="$BUILD_PKGS chromium-headless-shell"
 # Benchmarks compare with dcm2niix and generate a large series with pydicom.
 BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz python3-torch python3-onnx python3-nibabel"
 

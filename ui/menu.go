@@ -32,8 +32,11 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	openProject := fyne.NewMenuItem("Open Project…", func() { ws.chooseFolderFor("Open project folder", ws.OpenProject) })
 	addStudies := fyne.NewMenuItem("Add Studies…", func() { ws.chooseFolderFor("Add studies (a folder of studies, or one study)", ws.AddStudies) })
 	exportNN := fyne.NewMenuItem("Export nnU-Net Dataset…", ws.exportNNUNet)
+	exportLS := fyne.NewMenuItem("Export Label Studio Tasks…", ws.exportLabelStudio)
+	uploadLS := fyne.NewMenuItem("Upload to Label Studio…", ws.uploadLabelStudio)
+	pullLS := fyne.NewMenuItem("Pull from Label Studio…", ws.pullLabelStudio)
 	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels,
-		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, exportNN, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
+		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, exportNN, exportLS, uploadLS, pullLS, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
 	// The GLFW driver delivers Ctrl+Z and Ctrl+Y as the standard undo and
 	// redo shortcuts, never as custom key combinations: a CustomShortcut
 	// on those keys is shown in the menu but never fires.

@@ -63,6 +63,8 @@ type Workstation struct {
 	// image is.
 	pendingTable *viewer.LabelTable
 	pendingHeld  []heldPrediction
+	// lastLSTasks is the tasks.json of the last Label Studio export.
+	lastLSTasks string
 
 	study     *load.Study
 	seriesIdx int

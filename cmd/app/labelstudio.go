@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"delineate/project/labelstudio"
 	"delineate/viewer"
 	"delineate/viewer/labels"
-	"delineate/viewer/nifti"
 )
 
 // caseGrid and labelsOn: the image on its label maps' grid, and a label
@@ -245,7 +243,7 @@ func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string
 		if err != nil {
 			return fmt.Errorf("--names: %w", err)
 		}
-		resolve = resolverOf(projectLabels(t))
+		resolve = labelstudio.ResolverOf(projectLabels(t))
 	}
 	got, sum, err := labelstudio.Pull(tasks, labelstudio.PullOptions{Resolve: resolve, Local: local})
 	if err != nil {
@@ -275,42 +273,11 @@ func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string
 	if err := rv.Apply(ids); err != nil {
 		return err
 	}
-	if err := writeLabelIDs(out, vol, ids, force); err != nil {
+	if err := labelstudio.WriteLabels(out, vol.Geometry, ids, force); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s\n", out, rv.Source())
 	return nil
-}
-
-// writeLabelIDs writes ids as a label map on vol's grid (uint8 when every
-// id fits); nifti.Write is atomic and refuses an existing file unless
-// overwrite.
-func writeLabelIDs(path string, vol *viewer.Volume, ids []uint16, overwrite bool) error {
-	maxID := uint16(0)
-	for _, v := range ids {
-		maxID = max(maxID, v)
-	}
-	var data viewer.VoxelData = viewer.Voxels[uint16](ids)
-	if maxID < 256 {
-		b := make([]uint8, len(ids))
-		for i, v := range ids {
-			b[i] = uint8(v)
-		}
-		data = viewer.Voxels[uint8](b)
-	}
-	lv := &viewer.Volume{Geometry: vol.Geometry, Data: data}
-	return nifti.Write(path, lv, nifti.WriteOptions{Overwrite: overwrite, Description: "delineate labels from Label Studio"})
-}
-
-func resolverOf(table []project.Label) labelstudio.LabelResolver {
-	return func(name string) (int, bool) {
-		for _, l := range table {
-			if l.Name == name {
-				return l.ID, true
-			}
-		}
-		return 0, false
-	}
 }
 
 func pullIntoProject(ctx context.Context, tasks []labelstudio.Task, local map[string]*labelstudio.Meta, dir string, stdout, stderr io.Writer) error {
@@ -319,73 +286,14 @@ func pullIntoProject(ctx context.Context, tasks []labelstudio.Task, local map[st
 		return err
 	}
 	defer p.Close()
-	if why := p.ReadOnly(); why != "" {
-		return fmt.Errorf("cannot pull into the project: %s", why)
+	pulled, sum, err := labelstudio.IntoProject(ctx, p, tasks, local)
+	if sum != nil {
+		printPullSummary(stderr, sum)
 	}
-	got, sum, err := labelstudio.Pull(tasks, labelstudio.PullOptions{Resolve: resolverOf(p.Labels), Local: local})
-	if err != nil {
-		return err
+	for _, c := range pulled {
+		fmt.Fprintf(stdout, "%s: %s → %s (a prediction to review)\n", c.Case, c.Source, c.Path)
 	}
-	printPullSummary(stderr, sum)
-	for _, id := range sortedKeys(got) {
-		rv := got[id]
-		c := p.Case(id)
-		if c == nil {
-			return fmt.Errorf("the tasks name case %s, which %s does not have (nothing was pulled)", id, p.Name)
-		}
-		vol, err := caseGrid(ctx, p.Resolve(c.Image))
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		if rv.Dims != vol.Dims {
-			return fmt.Errorf("%s: the tasks were exported from a %v image, the case's image is %v", id, rv.Dims, vol.Dims)
-		}
-	}
-	for _, id := range sortedKeys(got) {
-		rv := got[id]
-		c := p.Case(id)
-		vol, err := caseGrid(ctx, p.Resolve(c.Image))
-		if err != nil {
-			return err
-		}
-		// The prediction is the case's labels with the reviewed slices
-		// replaced, so accepting it shows exactly what the annotator
-		// changed (added and removed voxels) and nothing else.
-		ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
-		if c.Labels != "" {
-			lab, err := labelsOn(vol, p.Resolve(c.Labels))
-			if err != nil {
-				return fmt.Errorf("%s: %w", id, err)
-			}
-			for i := range ids {
-				ids[i] = uint16(lab.Data.At(i))
-			}
-		}
-		if err := rv.Apply(ids); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(p.Dir(), "predictions"), 0o755); err != nil {
-			return err
-		}
-		rel := fmt.Sprintf("predictions/%s_labelstudio_%d.nii.gz", id, len(c.Predictions)+1)
-		if err := writeLabelIDs(p.Resolve(rel), vol, ids, false); err != nil {
-			return err
-		}
-		p.Update(func() {
-			c.Predictions = append(c.Predictions, project.Prediction{Path: rel, Model: "Label Studio", Source: rv.Source()})
-		})
-		fmt.Fprintf(stdout, "%s: %s → %s (a prediction to review)\n", id, rv.Source(), rel)
-	}
-	return p.Save()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return err
 }
 
 // writeJSON writes v indented to path atomically.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -278,25 +279,50 @@ func nameOf(names map[int]string, id int) string {
 	return fmt.Sprintf("label %d", id)
 }
 
-// exportSlice renders one slice to PNG and encodes its labels.
+// exportSlice renders one slice to PNG, encodes its labels and writes
+// the PNG into dir/images.
 func exportSlice(dir string, it Item, l viewer.SliceLayout, k int, names map[int]string, o *ExportOptions) (*Task, error) {
+	t, grey, err := buildTask(it, l, k, names, o)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, grey); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images", ImageName(t.Data.Image)), buf.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Preview builds the task of slice k of one item, as Export would write
+// it, and the image it shows, without writing anything: for a dialog's
+// preview.
+func Preview(it Item, table []project.Label, k int, o ExportOptions) (*Task, *image.Gray, error) {
+	o.defaults()
+	l, err := viewer.NewSliceLayout(it.Volume.Geometry, o.Plane)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k < 0 || k >= l.Slices {
+		return nil, nil, fmt.Errorf("slice %d: the %s plane has %d slices", k, l.Plane, l.Slices)
+	}
+	return buildTask(it, l, k, labelNames(table), &o)
+}
+
+// buildTask renders slice k and encodes its labels into a task.
+func buildTask(it Item, l viewer.SliceLayout, k int, names map[int]string, o *ExportOptions) (*Task, *image.Gray, error) {
 	win := viewer.DefaultWindow(it.Volume)
 	if o.Window != nil {
 		win = *o.Window
 	}
 	grey, err := viewer.RenderLayout(it.Volume, l, k, viewer.NewWindowLUT(win), nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	file := fmt.Sprintf("%s_%s_%04d.png", it.Case, l.Plane, k)
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, grey); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "images", file), buf.Bytes(), 0o644); err != nil {
-		return nil, err
-	}
 	meta := &Meta{Format: 1, Case: it.Case, Plane: l.Plane.String(), Slice: k, Slices: l.Slices,
 		Width: l.Width, Height: l.Height, Dims: it.Volume.Dims,
 		ColAxis: l.ColAxis, ColFlip: l.ColFlip, RowAxis: l.RowAxis, RowFlip: l.RowFlip, NormalAxis: l.NormalAxis,
@@ -305,7 +331,7 @@ func exportSlice(dir string, it Item, l viewer.SliceLayout, k int, names map[int
 		Labels:  map[string]int{}}
 	t := &Task{Data: TaskData{Image: o.URLPrefix + file, Delineate: meta}, Meta: meta}
 	if it.Labels == nil {
-		return t, nil
+		return t, grey, nil
 	}
 	ids := sliceIDs(it.Labels, l, k)
 	pred := Prediction{ModelVersion: o.ModelVersion, Score: o.Score, Result: []Result{}}
@@ -319,7 +345,7 @@ func exportSlice(dir string, it Item, l viewer.SliceLayout, k int, names map[int
 		})
 	}
 	t.Predictions = []Prediction{pred}
-	return t, nil
+	return t, grey, nil
 }
 
 // sliceIDs reads slice k of a label map as the image shows it (row-major).
