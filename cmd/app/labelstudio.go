@@ -347,6 +347,8 @@ func (s *serverFlags) client(stderr io.Writer) (*labelstudio.Client, error) {
 		tok = strings.TrimSpace(string(b))
 	case tok == "":
 		tok = strings.TrimSpace(os.Getenv("DELINEATE_LS_TOKEN"))
+	default:
+		fmt.Fprintln(stderr, "warning: a token on the command line stays in the shell history and the process list; prefer --token-file F (mode 0600) or DELINEATE_LS_TOKEN")
 	}
 	if tok == "" {
 		return nil, usageErrorf("no token: give --token-file F (or DELINEATE_LS_TOKEN)")

@@ -272,7 +272,9 @@ func (c *Client) Tasks(ctx context.Context, projectID int) ([]Task, error) {
 			return nil, err
 		}
 		all = append(all, out.Tasks...)
-		if len(out.Tasks) == 0 || page*size >= out.Total {
+		// The total, where the server gives one, ends the listing early;
+		// otherwise an empty page or the 404 past the end does.
+		if len(out.Tasks) == 0 || (out.Total > 0 && page*size >= out.Total) {
 			break
 		}
 	}

@@ -274,3 +274,32 @@ func TestNeverDelete(t *testing.T) {
 		t.Errorf("the server did not flag a DELETE: %v", v)
 	}
 }
+
+// Listing pages until the 404 when the server gives no total, and every
+// task arrives once, with its annotations and predictions (fields=all).
+func TestTasksPagingTo404(t *testing.T) {
+	s := newServer(t)
+	seedProject(s)
+	s.HideTotal = true
+	s.Tasks[4].Predictions = []Prediction{{ModelVersion: "v0", Result: []Result{}}, {ModelVersion: "v1", Result: []Result{}}}
+	c := &Client{URL: s.URL, Token: s.Legacy, PageSize: 50}
+	tasks, err := c.Tasks(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != len(s.Tasks) {
+		t.Fatalf("%d tasks listed, the server holds %d", len(tasks), len(s.Tasks))
+	}
+	if len(tasks[0].Annotations) != 1 || len(tasks[4].Predictions) != 2 || tasks[4].Predictions[1].ModelVersion != "v1" {
+		t.Errorf("fields=all not asked for: %+v", tasks[4])
+	}
+	gets := 0
+	for _, r := range s.Requests() {
+		if r == "GET /api/tasks/" {
+			gets++
+		}
+	}
+	if want := (len(s.Tasks)+49)/50 + 1; gets != want { // the last is the 404
+		t.Errorf("%d GETs for %d tasks in pages of 50, want %d", gets, len(s.Tasks), want)
+	}
+}

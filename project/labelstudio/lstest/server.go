@@ -36,6 +36,9 @@ type Server struct {
 	ToName    string // and its Image name
 	Labels    map[string]bool
 	Tasks     []*Task
+	// HideTotal leaves "total" out of task listings (as some versions and
+	// proxies do), so a client must page until the 404.
+	HideTotal bool
 
 	mu         sync.Mutex
 	access     map[string]int
@@ -309,6 +312,10 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		out = append(out, m)
+	}
+	if s.HideTotal {
+		jsonOut(w, 200, map[string]any{"tasks": out})
+		return
 	}
 	jsonOut(w, 200, map[string]any{"tasks": out, "total": len(s.Tasks)})
 }
