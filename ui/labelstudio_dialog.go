@@ -375,13 +375,14 @@ func (ws *Workstation) uploadLabelStudio() {
 	dry.SetChecked(true)
 	annotated := widget.NewCheck("Also post to tasks a person annotated", nil)
 	replace := widget.NewCheck("Also post where a prediction of the same model version is", nil)
+	byURL := widget.NewCheck("Missing images are on the server's local storage: import tasks by URL (else the PNGs are uploaded)", nil)
 	form := widget.NewForm(
 		widget.NewFormItem("Server", server),
 		widget.NewFormItem("Project id", projectID),
 		widget.NewFormItem("Token", container.NewBorder(nil, nil, nil, tokType, token)),
 		widget.NewFormItem("", remember),
 		widget.NewFormItem("Tasks", tasks),
-		widget.NewFormItem("", container.NewVBox(dry, annotated, replace)),
+		widget.NewFormItem("", container.NewVBox(dry, annotated, replace, byURL)),
 	)
 	d := dialog.NewCustomConfirm("Upload to Label Studio", "Run", "Cancel", form, func(ok bool) {
 		if !ok {
@@ -404,7 +405,11 @@ func (ws *Workstation) uploadLabelStudio() {
 			}
 		}
 		c := &labelstudio.Client{URL: strings.TrimSpace(server.Text), Token: strings.TrimSpace(token.Text), TokenType: tokType.Selected}
-		ws.runUpload(c, tasks.Text, labelstudio.UploadOptions{ProjectID: id, DryRun: dry.Checked, IncludeAnnotated: annotated.Checked, ReplaceSameVersion: replace.Checked})
+		o := labelstudio.UploadOptions{ProjectID: id, DryRun: dry.Checked, IncludeAnnotated: annotated.Checked, ReplaceSameVersion: replace.Checked}
+		if !byURL.Checked {
+			o.ImageDir = filepath.Join(filepath.Dir(tasks.Text), "images")
+		}
+		ws.runUpload(c, tasks.Text, o)
 	}, ws.win)
 	d.Resize(fyne.NewSize(720, 420))
 	d.Show()
@@ -456,9 +461,14 @@ func (ws *Workstation) showUploadSummary(s *labelstudio.UploadSummary, err error
 	if s.DryRun {
 		fmt.Fprintf(&b, "Dry run: %d tasks in the project; %d request(s) planned, nothing sent that changes it.\n", s.Listed, len(s.Planned))
 		for _, p := range s.Planned {
-			if p.Task != 0 {
+			switch {
+			case p.Task != 0:
 				fmt.Fprintf(&b, "  POST %s: task %d (%s), %d result(s)\n", p.Path, p.Task, p.Image, p.Results)
-			} else {
+			case p.Files != 0:
+				fmt.Fprintf(&b, "  POST %s: %d image file(s), each a new task\n", p.Path, p.Files)
+			case p.Image != "":
+				fmt.Fprintf(&b, "  POST %s: the new task of %s, %d result(s)\n", p.Path, p.Image, p.Results)
+			default:
 				fmt.Fprintf(&b, "  POST %s: %d new task(s), %d result(s)\n", p.Path, p.Tasks, p.Results)
 			}
 		}

@@ -90,7 +90,7 @@ func TestLabelStudioExportAndUploadFromUI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "upload-plan.json")); err != nil {
 		t.Error("no plan written")
 	}
-	ws.runUpload(cl, ws.lastLSTasks, labelstudio.UploadOptions{ProjectID: 3})
+	ws.runUpload(cl, ws.lastLSTasks, labelstudio.UploadOptions{ProjectID: 3, ImageDir: filepath.Join(out, "images")})
 	waitFor(t, "the upload", func() bool { return strings.HasPrefix(ws.status.Text, "Uploaded ") })
 	if !strings.Contains(ws.status.Text, "imported 6 new task(s)") || len(s.Tasks) != 6 {
 		t.Errorf("status %q, server holds %d tasks", ws.status.Text, len(s.Tasks))

@@ -364,6 +364,7 @@ func labelStudioUpload(ctx context.Context, args []string, stdout, stderr io.Wri
 	summaryPath := fs.String("summary", "", "where the summary JSON goes (default: upload-summary.json next to --tasks)")
 	includeAnnotated := fs.Bool("include-annotated", false, "also post to tasks a person annotated")
 	replace := fs.Bool("replace-same-version", false, "also post where a prediction of the same model_version is (adds one; nothing is deleted)")
+	byURL := fs.Bool("import-urls", false, "import missing images as tasks by their URLs (--url-prefix of the export: the server's local storage serves them) instead of uploading the PNG files")
 	var sc serverFlags
 	sc.register(fs)
 	pos, err := parseArgs(fs, args)
@@ -381,7 +382,11 @@ func labelStudioUpload(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	sum, err := labelstudio.Upload(ctx, cl, tasks, labelstudio.UploadOptions{ProjectID: sc.projectID, DryRun: *dry,
+	imageDir := filepath.Join(filepath.Dir(*tasksPath), "images")
+	if *byURL {
+		imageDir = ""
+	}
+	sum, err := labelstudio.Upload(ctx, cl, tasks, labelstudio.UploadOptions{ProjectID: sc.projectID, DryRun: *dry, ImageDir: imageDir,
 		IncludeAnnotated: *includeAnnotated, ReplaceSameVersion: *replace,
 		Progress: func(done, total int) { fmt.Fprintf(stderr, "\r%d/%d requests", done, total) }})
 	if sum != nil && !*dry {
@@ -413,7 +418,7 @@ func labelStudioUpload(ctx context.Context, args []string, stdout, stderr io.Wri
 	if werr := writeJSON(sp, sum); werr != nil && err == nil {
 		err = werr
 	}
-	fmt.Fprintf(stdout, "uploaded %d predictions, imported %d new tasks, skipped %d, failed %d (summary: %s)\n",
+	fmt.Fprintf(stdout, "uploaded %d predictions, imported %d new tasks with theirs, skipped %d, failed %d (summary: %s)\n",
 		len(sum.Uploaded), len(sum.Imported), len(sum.Skipped), len(sum.Failed), sp)
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(stdout, "  skipped %s: %s\n", s.Image, s.Why)

@@ -188,7 +188,7 @@ func TestLabelStudioServerRoundTripCLI(t *testing.T) {
 	tasks := filepath.Join(out, "tasks.json")
 
 	code, stdout, errs := cli(t, append([]string{"labelstudio", "upload", "--tasks", tasks, "--dry-run"}, server...)...)
-	if code != 0 || !strings.Contains(stdout, "10 tasks on the server; 10 requests planned") {
+	if code != 0 || !strings.Contains(stdout, "10 tasks on the server; 20 requests planned") { // 9 posts, 1 upload of 10 files, 10 posts after it
 		t.Fatalf("dry run: exit %d, %s %s", code, stdout, errs)
 	}
 	for _, r := range s.Requests() {
@@ -197,11 +197,11 @@ func TestLabelStudioServerRoundTripCLI(t *testing.T) {
 		}
 	}
 	var plan []labelstudio.Planned
-	if b, err := os.ReadFile(filepath.Join(out, "upload-plan.json")); err != nil || json.Unmarshal(b, &plan) != nil || len(plan) != 10 {
+	if b, err := os.ReadFile(filepath.Join(out, "upload-plan.json")); err != nil || json.Unmarshal(b, &plan) != nil || len(plan) != 20 {
 		t.Fatalf("plan: %v, %d entries", err, len(plan))
 	}
 	code, stdout2, errs2 := cli(t, append([]string{"labelstudio", "upload", "--tasks", tasks}, server...)...)
-	if code != 0 || !strings.Contains(stdout2, "uploaded 9 predictions, imported 10 new tasks, skipped 1, failed 0") {
+	if code != 0 || !strings.Contains(stdout2, "uploaded 9 predictions, imported 10 new tasks with theirs, skipped 1, failed 0") {
 		t.Fatalf("upload: exit %d, %s %s", code, stdout2, errs2)
 	}
 	t.Logf("dry run: %s", strings.SplitN(stdout, "\n", 2)[0])
@@ -213,6 +213,9 @@ func TestLabelStudioServerRoundTripCLI(t *testing.T) {
 	}
 	if len(s.Tasks[3].Predictions) != 0 {
 		t.Error("the annotated task got a prediction")
+	}
+	if s.Uploads != 10 {
+		t.Errorf("%d image files uploaded, want the 10 the project lacked", s.Uploads)
 	}
 	// A person accepts every prediction; pull from the server.
 	for _, st := range s.Tasks {

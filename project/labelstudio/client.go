@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -109,7 +112,7 @@ func (c *Client) refresh(ctx context.Context) error {
 		Access string `json:"access"`
 	}
 	body, _ := json.Marshal(map[string]string{"refresh": c.Token})
-	if err := c.send(ctx, http.MethodPost, "/api/token/refresh", body, "", &out); err != nil {
+	if err := c.send(ctx, http.MethodPost, "/api/token/refresh", body, "application/json", "", &out); err != nil {
 		var he *HTTPError
 		if errors.As(err, &he) && (he.Status == 401 || he.Status == 403) {
 			return &AuthError{he}
@@ -133,10 +136,10 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 			return err
 		}
 	}
-	return c.doRaw(ctx, method, path, raw, out)
+	return c.doRaw(ctx, method, path, raw, "application/json", out)
 }
 
-func (c *Client) doRaw(ctx context.Context, method, path string, raw []byte, out any) error {
+func (c *Client) doRaw(ctx context.Context, method, path string, raw []byte, contentType string, out any) error {
 	if method == http.MethodDelete {
 		return errors.New("labelstudio: Delineate never sends DELETE to Label Studio")
 	}
@@ -149,14 +152,14 @@ func (c *Client) doRaw(ctx context.Context, method, path string, raw []byte, out
 		}
 		auth = "Bearer " + c.access
 	}
-	err := c.send(ctx, method, path, raw, auth, out)
+	err := c.send(ctx, method, path, raw, contentType, auth, out)
 	var he *HTTPError
 	if errors.As(err, &he) && he.Status == 401 && c.pat() {
 		// Access tokens live about five minutes: refresh once and retry.
 		if err := c.refresh(ctx); err != nil {
 			return err
 		}
-		err = c.send(ctx, method, path, raw, "Bearer "+c.access, out)
+		err = c.send(ctx, method, path, raw, contentType, "Bearer "+c.access, out)
 	}
 	if errors.As(err, &he) && (he.Status == 401 || he.Status == 403) {
 		return &AuthError{he}
@@ -165,7 +168,7 @@ func (c *Client) doRaw(ctx context.Context, method, path string, raw []byte, out
 }
 
 // send makes one request, repeating it on 5xx and dropped connections.
-func (c *Client) send(ctx context.Context, method, path string, raw []byte, auth string, out any) error {
+func (c *Client) send(ctx context.Context, method, path string, raw []byte, contentType, auth string, out any) error {
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
@@ -196,7 +199,7 @@ func (c *Client) send(ctx context.Context, method, path string, raw []byte, auth
 			return err
 		}
 		if raw != nil {
-			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Type", contentType)
 		}
 		req.Header.Set("Accept", "application/json")
 		if auth != "" {
@@ -279,4 +282,29 @@ func (c *Client) Tasks(ctx context.Context, projectID int) ([]Task, error) {
 		}
 	}
 	return all, nil
+}
+
+// UploadImages uploads image files to a project as new tasks (Label
+// Studio makes one task per file, served from /data/upload/…), in one
+// multipart request.
+func (c *Client) UploadImages(ctx context.Context, projectID int, paths []string) error {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fw, err := mw.CreateFormFile(filepath.Base(p), filepath.Base(p))
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(b); err != nil {
+			return err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	return c.doRaw(ctx, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", projectID), body.Bytes(), mw.FormDataContentType(), nil)
 }

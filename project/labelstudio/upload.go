@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -14,7 +15,13 @@ type UploadOptions struct {
 	IncludeAnnotated   bool // also post to tasks a person annotated (or cancelled)
 	ReplaceSameVersion bool // also post where a prediction of the same model_version is there (it is added, never deleted)
 	DryRun             bool // list the project (read only) and plan; send nothing that changes the server
-	Progress           func(done, total int)
+	// ImageDir holds the export's PNGs: images the project lacks are
+	// uploaded from it (Label Studio serves them from /data/upload/…),
+	// then get their predictions. Empty: such images are imported as tasks
+	// whose URLs are the export's (for a server whose local storage serves
+	// the export folder).
+	ImageDir string
+	Progress func(done, total int)
 }
 
 // Planned is one request of an upload, as the dry run lists it.
@@ -24,6 +31,7 @@ type Planned struct {
 	Task         int      `json:"task,omitempty"`
 	Image        string   `json:"image,omitempty"`
 	Tasks        int      `json:"tasks,omitempty"` // tasks imported by one request
+	Files        int      `json:"files,omitempty"` // image files uploaded by one request
 	ModelVersion string   `json:"model_version"`
 	Results      int      `json:"results"`
 	Labels       []string `json:"labels,omitempty"`
@@ -45,6 +53,11 @@ type UploadSummary struct {
 	Skipped  []Outcome `json:"skipped"`
 	Failed   []Outcome `json:"failed"`
 	Planned  []Planned `json:"planned"`
+}
+
+type post struct {
+	image string
+	body  Prediction
 }
 
 var uploadPrefix = regexp.MustCompile(`^[0-9a-f]{8}-`)
@@ -84,10 +97,6 @@ func Upload(ctx context.Context, c *Client, local []Task, o UploadOptions) (*Upl
 		t := &server[i]
 		byName[ImageName(t.Data.Image)] = append(byName[ImageName(t.Data.Image)], t)
 	}
-	type post struct {
-		image string
-		body  Prediction
-	}
 	var posts []post
 	var imports []Task
 	var importNames []string
@@ -123,6 +132,9 @@ func Upload(ctx context.Context, c *Client, local []Task, o UploadOptions) (*Upl
 		}
 	}
 	importPath := fmt.Sprintf("/api/projects/%d/import", o.ProjectID)
+	if o.ImageDir != "" {
+		return uploadWithImages(ctx, c, sum, posts, imports, importNames, importPath, o)
+	}
 	for i := 0; i < len(imports); i += importBatch {
 		j := min(i+importBatch, len(imports))
 		n := 0
@@ -192,4 +204,107 @@ func resultLabels(rs []Result) []string {
 		out = append(out, r.Value.BrushLabels...)
 	}
 	return out
+}
+
+// fileBatch bounds the image files of one upload request.
+const fileBatch = 50
+
+// uploadWithImages finishes an upload whose missing images are uploaded as
+// files: plan, post the predictions of matched tasks, upload the files,
+// list the project again to find the tasks Label Studio made for them,
+// and post their predictions.
+func uploadWithImages(ctx context.Context, c *Client, sum *UploadSummary, posts []post, imports []Task, names []string, importPath string, o UploadOptions) (*UploadSummary, error) {
+	for i := 0; i < len(names); i += fileBatch {
+		j := min(i+fileBatch, len(names))
+		sum.Planned = append(sum.Planned, Planned{Method: http.MethodPost, Path: importPath + " (multipart)", Files: j - i})
+	}
+	for k, t := range imports {
+		sum.Planned = append(sum.Planned, Planned{Method: http.MethodPost, Path: "/api/predictions/", Image: names[k],
+			ModelVersion: t.Predictions[0].ModelVersion, Results: len(t.Predictions[0].Result), Labels: resultLabels(t.Predictions[0].Result)})
+	}
+	if o.DryRun {
+		return sum, nil
+	}
+	total, done := len(posts)+len(names)+len(imports), 0
+	step := func(n int) {
+		done += n
+		if o.Progress != nil {
+			o.Progress(done, total)
+		}
+	}
+	postOne := func(p post) error {
+		var created struct {
+			ID int `json:"id"`
+		}
+		return c.Do(ctx, http.MethodPost, "/api/predictions/", p.body, &created)
+	}
+	for _, p := range posts {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		if err := postOne(p); err != nil {
+			if _, auth := err.(*AuthError); auth {
+				return sum, err
+			}
+			sum.Failed = append(sum.Failed, Outcome{Image: p.image, Task: p.body.Task, Why: err.Error()})
+		} else {
+			sum.Uploaded = append(sum.Uploaded, Outcome{Image: p.image, Task: p.body.Task})
+		}
+		step(1)
+	}
+	uploaded := map[string]bool{}
+	for i := 0; i < len(names); i += fileBatch {
+		j := min(i+fileBatch, len(names))
+		var paths []string
+		for _, n := range names[i:j] {
+			paths = append(paths, filepath.Join(o.ImageDir, n))
+		}
+		if err := c.UploadImages(ctx, o.ProjectID, paths); err != nil {
+			if _, auth := err.(*AuthError); auth {
+				return sum, err
+			}
+			for _, n := range names[i:j] {
+				sum.Failed = append(sum.Failed, Outcome{Image: n, Why: "image upload: " + err.Error()})
+			}
+		} else {
+			for _, n := range names[i:j] {
+				uploaded[n] = true
+			}
+		}
+		step(j - i)
+	}
+	if len(uploaded) == 0 {
+		return sum, nil
+	}
+	server, err := c.Tasks(ctx, o.ProjectID)
+	if err != nil {
+		return sum, fmt.Errorf("listing the project after the image upload: %w", err)
+	}
+	byName := map[string][]int{}
+	for _, t := range server {
+		byName[ImageName(t.Data.Image)] = append(byName[ImageName(t.Data.Image)], t.ID)
+	}
+	for k, t := range imports {
+		n := names[k]
+		if !uploaded[n] {
+			continue
+		}
+		ids := byName[n]
+		if len(ids) != 1 {
+			sum.Failed = append(sum.Failed, Outcome{Image: n, Why: fmt.Sprintf("after the upload %d tasks show this image", len(ids))})
+			step(1)
+			continue
+		}
+		pr := t.Predictions[0]
+		if err := postOne(post{n, Prediction{Task: ids[0], ModelVersion: pr.ModelVersion, Score: pr.Score, Result: pr.Result}}); err != nil {
+			if _, auth := err.(*AuthError); auth {
+				return sum, err
+			}
+			sum.Failed = append(sum.Failed, Outcome{Image: n, Task: ids[0], Why: "image uploaded, prediction failed: " + err.Error()})
+		} else {
+			sum.Imported = append(sum.Imported, Outcome{Image: n, Task: ids[0]})
+		}
+		step(1)
+	}
+	return sum, nil
 }

@@ -303,3 +303,50 @@ func TestTasksPagingTo404(t *testing.T) {
 		t.Errorf("%d GETs for %d tasks in pages of 50, want %d", gets, len(s.Tasks), want)
 	}
 }
+
+// Images the project lacks are uploaded as files (the server makes their
+// tasks), then get their predictions; pulling maps them back through the
+// export's meta.
+func TestUploadImagesThenPull(t *testing.T) {
+	s := newServer(t)
+	seedProject(s)
+	out, tasks := exportSynthetic(t, "v3")
+	c := &Client{URL: s.URL, Token: s.Legacy, Backoff: time.Millisecond}
+	o := UploadOptions{ProjectID: 3, ImageDir: filepath.Join(out, "images"), IncludeAnnotated: true}
+	dry := o
+	dry.DryRun = true
+	plan, err := Upload(context.Background(), c, tasks, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(plan.Planned); n != 5 || plan.Planned[3].Files != 1 {
+		t.Fatalf("plan %+v", plan.Planned)
+	}
+	sum, err := Upload(context.Background(), c, tasks, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Uploads != 1 || len(sum.Imported) != 1 || sum.Imported[0].Task == 0 || len(sum.Uploaded) != 3 || len(sum.Failed) != 0 {
+		t.Fatalf("uploads %d, summary %+v", s.Uploads, sum)
+	}
+	nt := s.Task(sum.Imported[0].Task)
+	if nt == nil || !strings.Contains(nt.Data["image"].(string), "-case_0001_axial_0004.png") || len(nt.Predictions) != 1 || nt.Meta != nil {
+		t.Fatalf("new task %+v", nt)
+	}
+	for _, st := range s.Tasks {
+		if n := len(st.Predictions); n > 0 && st.Predictions[n-1].ModelVersion == "v3" {
+			st.Annotations = []map[string]any{{"id": st.ID, "completed_by": 5, "result": st.Predictions[n-1].Result}}
+		}
+	}
+	server, err := c.Tasks(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Pull(server, PullOptions{Local: LocalMeta(tasks)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rv := got["case_0001"]; rv == nil || len(rv.Slices) != 4 {
+		t.Fatalf("pulled %+v", got)
+	}
+}

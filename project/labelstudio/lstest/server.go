@@ -10,10 +10,13 @@
 package lstest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -39,6 +42,8 @@ type Server struct {
 	// HideTotal leaves "total" out of task listings (as some versions and
 	// proxies do), so a client must page until the 404.
 	HideTotal bool
+	// Uploads counts image files received.
+	Uploads int
 
 	mu         sync.Mutex
 	access     map[string]int
@@ -222,6 +227,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		t.Predictions = append(t.Predictions, p)
 		jsonOut(w, 201, map[string]int{"id": 1000*t.ID + len(t.Predictions)})
+	case r.URL.Path == fmt.Sprintf("/api/projects/%d/import", s.Project) && r.Method == http.MethodPost &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data"):
+		s.importFiles(w, r, body)
 	case r.URL.Path == fmt.Sprintf("/api/projects/%d/import", s.Project) && r.Method == http.MethodPost:
 		var in []struct {
 			Data        map[string]any           `json:"data"`
@@ -318,4 +326,38 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	jsonOut(w, 200, map[string]any{"tasks": out, "total": len(s.Tasks)})
+}
+
+// importFiles takes uploaded image files: one task per file, served as
+// /data/upload/<project>/<8 hex>-<name>, as Label Studio does.
+func (s *Server) importFiles(w http.ResponseWriter, r *http.Request, body []byte) {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		s.violate("upload: %v", err)
+		jsonOut(w, 400, map[string]string{"detail": err.Error()})
+		return
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	n := 0
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.violate("upload: %v", err)
+			jsonOut(w, 400, map[string]string{"detail": err.Error()})
+			return
+		}
+		data, _ := io.ReadAll(part)
+		name := part.FileName()
+		if name == "" || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+			s.violate("upload: part %q is not a PNG file", name)
+			continue
+		}
+		s.Uploads++
+		s.addTask(fmt.Sprintf("/data/upload/%d/%08x-%s", s.Project, 0x5eed0000+s.nextID, name))
+		n++
+	}
+	jsonOut(w, 201, map[string]any{"task_count": n, "file_upload_ids": []int{}})
 }
