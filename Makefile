@@ -7,7 +7,7 @@ PKGS    := ./...
 PURE    := ./viewer/... ./project/... ./ui/...
 FUZZTIME ?= 10m
 
-.PHONY: all deps build test vet fmt-check test-nocgo fuzz bench bench-go bench-convert bench-inference run screenshots clean
+.PHONY: test-race all deps build test vet fmt-check test-nocgo fuzz bench bench-go bench-convert bench-inference run screenshots clean
 
 all: build
 
@@ -32,10 +32,17 @@ test-nocgo:
 	CGO_ENABLED=0 $(GO) build $(PURE)
 	CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
 
+# The race detector on the packages where the UI goroutine meets loads,
+# jobs, autosaves and HTTP clients (about a minute).
+RACE_PKGS = ./ui ./project/... ./viewer/edit
+test-race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
+
 # The README's test command; .ci/run calls it.
 test: deps fmt-check vet test-nocgo build
 	scripts/smoke-gui.sh
 	$(GO) test -count=1 $(PKGS)
+	$(MAKE) test-race
 
 # Fuzz every parser for FUZZTIME each (make fuzz FUZZTIME=10m).
 fuzz: deps

@@ -7,12 +7,17 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
-// uiGoroutine is the id of the goroutine that runs every do in tests.
+// In tests the goroutine running the test is the UI goroutine, as the
+// main goroutine is in the app: tests touch widgets directly, so every
+// do from elsewhere (loads, jobs, autosaves) is queued and run on the test
+// goroutine when it waits (waitFor, drainUI). A do on the test goroutine
+// itself runs at once.
 var uiGoroutine atomic.Int64
 
-var uiQueue = make(chan func())
+var uiQueue = make(chan func(), 4096)
 
 func goid() int64 {
 	var b [64]byte
@@ -25,28 +30,39 @@ func goid() int64 {
 	return id
 }
 
-// onUI runs fn on the single test UI goroutine and waits for it; called
-// from that goroutine (a callback that calls do), it runs fn at once.
-func onUI(fn func()) {
+// testDo is the tests' do.
+func testDo(fn func()) {
 	if goid() == uiGoroutine.Load() {
 		fn()
 		return
 	}
-	done := make(chan struct{})
-	uiQueue <- func() {
-		defer close(done)
+	uiQueue <- fn
+}
+
+// becomeUI makes the calling test goroutine the UI goroutine.
+func becomeUI() { uiGoroutine.Store(goid()) }
+
+// drainUI runs what is queued for the UI, waiting up to d for the first.
+func drainUI(d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case fn := <-uiQueue:
 		fn()
+	case <-timer.C:
+		return
 	}
-	<-done
+	for {
+		select {
+		case fn := <-uiQueue:
+			fn()
+		default:
+			return
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
-	go func() {
-		uiGoroutine.Store(goid())
-		for fn := range uiQueue {
-			fn()
-		}
-	}()
-	do = onUI
+	do = testDo
 	os.Exit(m.Run())
 }

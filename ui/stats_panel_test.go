@@ -24,10 +24,17 @@ func waitStats(t *testing.T, ws *Workstation, f func()) {
 	t.Helper()
 	done := statsDone(ws)
 	f()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("statistics did not finish")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		drainUI(10 * time.Millisecond) // the result arrives through do
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("statistics did not finish")
+		}
 	}
 }
 

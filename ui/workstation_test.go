@@ -43,6 +43,7 @@ func ctVolume(t testing.TB) *viewer.Volume {
 
 func newTestWorkstation(t *testing.T) *Workstation {
 	t.Helper()
+	becomeUI()
 	a := test.NewTempApp(t)
 	ws := NewWorkstation(a)
 	<-ws.ai.runtimeReady
@@ -115,12 +116,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		ok := false
-		onUI(func() { ok = cond() })
-		if ok {
+		drainUI(20 * time.Millisecond)
+		if cond() {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
