@@ -122,4 +122,3 @@ func label(names []string, c int) string {
 	}
 	return fmt.Sprintf("class %d", c)
 }
-
