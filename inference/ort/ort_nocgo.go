@@ -36,3 +36,6 @@ func (r *Runtime) ReleaseIdle() {}
 
 // Validate is never reached.
 func (r *Runtime) Validate(string) error { return ErrNoCgo }
+
+// OpenGraph is never reached.
+func (r *Runtime) OpenGraph(inference.GraphSpec) (inference.Graph, error) { return nil, ErrNoCgo }
