@@ -93,8 +93,8 @@ func newGraphSession(spec inference.NetSpec, inputs, outputs []string, device st
 	return s, nil
 }
 
-func (g *graph) Metadata() map[string]string { return g.meta }
-func (g *graph) Device() inference.DeviceInfo  { return g.dev }
+func (g *graph) Metadata() map[string]string  { return g.meta }
+func (g *graph) Device() inference.DeviceInfo { return g.dev }
 
 func (g *graph) Close() {
 	if g.s != nil {

@@ -18,9 +18,10 @@ type SliceResult struct {
 // VoxelBox is a detection's box as voxel index ranges (inclusive) of the
 // volume, and its corners in patient (LPS) millimetres.
 type VoxelBox struct {
-	Min, Max [3]int
-	MinMM    viewer.Vec3 `json:"min_lps_mm"`
-	MaxMM    viewer.Vec3 `json:"max_lps_mm"`
+	Min   [3]int      `json:"min_voxel"`
+	Max   [3]int      `json:"max_voxel"`
+	MinMM viewer.Vec3 `json:"min_lps_mm"`
+	MaxMM viewer.Vec3 `json:"max_lps_mm"`
 }
 
 // ToVoxels maps a box on slice k (slice pixel coordinates) to the voxels

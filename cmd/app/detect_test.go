@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"delineate/viewer/nifti"
+)
+
+func ortLibForTest(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../../lib/libonnxruntime.so.1")
+	if err == nil {
+		if _, err = os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Skipf("ONNX Runtime library not present (run `make deps`): %v", err)
+	return ""
+}
+
+// detect with the tiny YOLO-seg export on the real CT series: every slice
+// holds the two placed objects, grouped into two findings spanning the
+// series; the prompt keeps one class; JSON, CSV and the mask label map
+// agree.
+func TestDetectCLI(t *testing.T) {
+	lib := ortLibForTest(t)
+	series := sharedData(t, "ct-dicom-series-raw")
+	work := t.TempDir()
+	out, csvPath, masks := filepath.Join(work, "d.json"), filepath.Join(work, "d.csv"), filepath.Join(work, "m.nii.gz")
+	code, stdout, errs := cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg", series, "--ort-lib", lib, "--device", "cpu",
+		"--window", "lung,soft,bone", "--out", out, "--csv", csvPath, "--masks", masks)
+	if code != 0 {
+		t.Fatalf("detect: %s", errs)
+	}
+	if !strings.Contains(stdout, "40 detections on 20 slices, 2 findings") {
+		t.Errorf("detect said %q", stdout)
+	}
+	var rep struct {
+		Detections []struct {
+			Label      string `json:"label"`
+			MaskVoxels int    `json:"mask_voxels"`
+		} `json:"detections"`
+		Findings []struct {
+			Label      string `json:"label"`
+			FirstSlice int    `json:"first_slice"`
+			LastSlice  int    `json:"last_slice"`
+			MaskVoxels int    `json:"mask_voxels"`
+		} `json:"findings"`
+	}
+	b, _ := os.ReadFile(out)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 2 || rep.Findings[0].Label != "lung nodule" || rep.Findings[0].FirstSlice != 0 || rep.Findings[0].LastSlice != 19 {
+		t.Errorf("findings %+v", rep.Findings)
+	}
+	lab, err := nifti.Read(masks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := 0; i < lab.Data.Len(); i++ {
+		if lab.Data.At(i) == 1 {
+			n++
+		}
+	}
+	if n != rep.Findings[0].MaskVoxels || n == 0 {
+		t.Errorf("mask label map has %d voxels of class 1, the finding %d", n, rep.Findings[0].MaskVoxels)
+	}
+	if c, _ := os.ReadFile(csvPath); strings.Count(string(c), "\n") != 41 {
+		t.Errorf("CSV has %d lines", strings.Count(string(c), "\n"))
+	}
+	code, stdout, _ = cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg/model.onnx", series, "--ort-lib", lib, "--device", "cpu",
+		"--prompt", "liver lesion", "--slices", "3:5", "--out", filepath.Join(work, "p.json"))
+	if code != 0 || !strings.Contains(stdout, "3 detections on 3 slices, 1 findings") {
+		t.Errorf("prompted: exit %d, %q", code, stdout)
+	}
+	code, _, errs = cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg", series, "--ort-lib", lib, "--prompt", "kidney", "--out", filepath.Join(work, "k.json"))
+	if code != 1 || !strings.Contains(errs, "this model knows: liver lesion, lung nodule") {
+		t.Errorf("unknown prompt: exit %d, %s", code, errs)
+	}
+	if code, _, _ := cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg", series, "--ort-lib", lib, "--out", out); code == 0 {
+		t.Error("an existing output was overwritten")
+	}
+}
