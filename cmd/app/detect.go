@@ -26,7 +26,9 @@ import (
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("detect", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "YOLO export: an .onnx file, or a folder holding model.onnx")
-	prompt := fs.String("prompt", "", "comma-separated class names to keep (a baked vocabulary's classes)")
+	prompt := fs.String("prompt", "", "comma-separated phrases: a baked vocabulary's classes to keep, or an open-vocabulary model's classes")
+	textEnc := fs.String("text-encoder", "", "open vocabulary: the CLIP-style text encoder export (.onnx, or a folder holding model.onnx)")
+	vocab := fs.String("vocab", "", "open vocabulary: the text encoder's BPE vocabulary (bpe_simple_vocab_16e6.txt.gz)")
 	slicesS := fs.String("slices", "all", "all or A:B (0-based, inclusive)")
 	planeS := fs.String("plane", "axial", "axial, coronal or sagittal")
 	conf := fs.Float64("conf", 0.25, "confidence threshold")
@@ -79,7 +81,30 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer m.Close()
 	o := yolo.Options{Windows: wins, Conf: float32(*conf), IoU: *iou}
-	if *prompt != "" {
+	switch {
+	case m.TextFeats:
+		if *prompt == "" || *textEnc == "" || *vocab == "" {
+			return usageErrorf("this export takes text prompts (txt_feats): give --prompt, --text-encoder and --vocab")
+		}
+		encFile := *textEnc
+		if st, err := os.Stat(encFile); err == nil && st.IsDir() {
+			encFile = filepath.Join(encFile, "model.onnx")
+		}
+		enc, err := yolo.OpenTextEncoder(rt, encFile, *vocab, "", "", *device, *threads)
+		if err != nil {
+			return err
+		}
+		defer enc.Close()
+		var phrases []string
+		for _, p := range strings.Split(*prompt, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				phrases = append(phrases, p)
+			}
+		}
+		if err := m.SetPrompts(ctx, enc, phrases); err != nil {
+			return err
+		}
+	case *prompt != "":
 		if o.Classes, err = yolo.SelectClasses(m.Names, nil, *prompt); err != nil {
 			return err
 		}

@@ -87,3 +87,22 @@ func TestDetectCLI(t *testing.T) {
 		t.Error("an existing output was overwritten")
 	}
 }
+
+// Open vocabulary by the CLI: the phrases become the classes.
+func TestDetectOpenVocabularyCLI(t *testing.T) {
+	lib := ortLibForTest(t)
+	series := sharedData(t, "ct-dicom-series-raw")
+	vocab := sharedData(t, "tokenizers/clip-bpe/bpe_simple_vocab_16e6.txt.gz")
+	out := filepath.Join(t.TempDir(), "d.json")
+	code, stdout, errs := cli(t, "detect", "--model", "../../testdata/models/tiny-yoloworld", series, "--ort-lib", lib, "--device", "cpu",
+		"--prompt", "lung nodule, pleural effusion", "--text-encoder", "../../testdata/models/tiny-textenc", "--vocab", vocab, "--slices", "0:1", "--out", out)
+	if code != 0 {
+		t.Fatalf("detect: %s", errs)
+	}
+	if !strings.Contains(stdout, "lung nodule") || !strings.Contains(stdout, "pleural effusion") || !strings.Contains(stdout, "4 detections on 2 slices") {
+		t.Errorf("detect said %q", stdout)
+	}
+	if code, _, errs := cli(t, "detect", "--model", "../../testdata/models/tiny-yoloworld", series, "--ort-lib", lib, "--out", out+"2"); code != 2 || !strings.Contains(errs, "text prompts") {
+		t.Errorf("no prompt: exit %d, %s", code, errs)
+	}
+}

@@ -46,6 +46,18 @@ func (r *Runtime) OpenGraph(spec inference.GraphSpec) (inference.Graph, error) {
 		}
 	}
 	r.mu.Unlock()
+	// ONNX Runtime makes a session with names the graph lacks and fails
+	// only when it runs: check them now, so a caller can probe.
+	ins, outs, err := ortgo.GetInputOutputInfo(spec.Path)
+	if err != nil {
+		return nil, &ModelError{Path: spec.Path, Err: err.Error()}
+	}
+	if err := hasNames("input", spec.Inputs, ins); err != nil {
+		return nil, err
+	}
+	if err := hasNames("output", spec.Outputs, outs); err != nil {
+		return nil, err
+	}
 	ns := inference.NetSpec{Path: spec.Path, Device: spec.Device, Threads: spec.Threads}
 	s, err := newGraphSession(ns, spec.Inputs, spec.Outputs, dev.Used)
 	if err != nil && dev.Used == "cuda" && spec.Device == "auto" {
@@ -192,4 +204,23 @@ func (g *graph) Run(ctx context.Context, in map[string]inference.Value, outputs 
 		}
 	}
 	return res, nil
+}
+
+func hasNames(kind string, want []string, have []ortgo.InputOutputInfo) error {
+	var names []string
+	for _, h := range have {
+		names = append(names, h.Name)
+	}
+	for _, w := range want {
+		found := false
+		for _, n := range names {
+			if n == w {
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("the network has no %s %q (it has %s)", kind, w, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }

@@ -20,6 +20,28 @@ type Model struct {
 	Size    int
 	Input   string
 	Outputs []string // output0, and output1 for segment exports
+	// TextFeats: the export takes txt_feats [1, N, 512] (open vocabulary);
+	// SetPrompts gives it its classes.
+	TextFeats bool
+	feats     []float32
+}
+
+// SetPrompts makes the phrases an open-vocabulary model's classes,
+// embedded by the text encoder.
+func (m *Model) SetPrompts(ctx context.Context, enc *TextEncoder, phrases []string) error {
+	if !m.TextFeats {
+		return errors.New("yolo: this export has a baked vocabulary (no txt_feats input); a prompt selects among its classes")
+	}
+	emb, err := enc.Embed(ctx, phrases)
+	if err != nil {
+		return err
+	}
+	m.feats = m.feats[:0]
+	for _, e := range emb {
+		m.feats = append(m.feats, e...)
+	}
+	m.Names = append([]string(nil), phrases...)
+	return nil
 }
 
 // Open opens a YOLO export. Class names come from the ONNX metadata
@@ -27,16 +49,30 @@ type Model struct {
 // description's). A segment export has output1 (prototypes); a detect
 // export does not.
 func Open(b inference.GraphBackend, path string, names []string, device string, threads int) (*Model, error) {
-	spec := inference.GraphSpec{Path: path, Inputs: []string{"images"}, Outputs: []string{"output0", "output1"}, Device: device, Threads: threads}
-	g, err := b.OpenGraph(spec)
-	if err != nil && strings.Contains(err.Error(), "output1") {
-		spec.Outputs = spec.Outputs[:1]
-		g, err = b.OpenGraph(spec)
+	// Which of the optional tensors the export has: a session names its
+	// inputs and outputs, and ONNX Runtime refuses names the graph lacks.
+	var g inference.Graph
+	var err error
+	var spec inference.GraphSpec
+	for _, try := range []inference.GraphSpec{
+		{Inputs: []string{"images", "txt_feats"}, Outputs: []string{"output0", "output1"}},
+		{Inputs: []string{"images", "txt_feats"}, Outputs: []string{"output0"}},
+		{Inputs: []string{"images"}, Outputs: []string{"output0", "output1"}},
+		{Inputs: []string{"images"}, Outputs: []string{"output0"}},
+	} {
+		spec = inference.GraphSpec{Path: path, Inputs: try.Inputs, Outputs: try.Outputs, Device: device, Threads: threads}
+		if g, err = b.OpenGraph(spec); err == nil || !(strings.Contains(err.Error(), "txt_feats") || strings.Contains(err.Error(), "output1")) {
+			break
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Graph: g, Names: names, Size: 640, Input: "images", Outputs: spec.Outputs}
+	m := &Model{Graph: g, Names: names, Size: 640, Input: "images", Outputs: spec.Outputs, TextFeats: len(spec.Inputs) == 2}
+	if m.TextFeats {
+		// Open vocabulary: the classes are the prompts (SetPrompts).
+		return m, nil
+	}
 	if len(m.Names) == 0 {
 		s, ok := g.Metadata()["names"]
 		if !ok {
@@ -102,7 +138,14 @@ func (m *Model) DetectSlice(ctx context.Context, vol *viewer.Volume, p viewer.Pl
 	if err != nil {
 		return SliceResult{}, err
 	}
-	out, err := m.Graph.Run(ctx, map[string]inference.Value{m.Input: {Shape: []int64{1, 3, int64(m.Size), int64(m.Size)}, F32: in}}, m.Outputs)
+	feed := map[string]inference.Value{m.Input: {Shape: []int64{1, 3, int64(m.Size), int64(m.Size)}, F32: in}}
+	if m.TextFeats {
+		if len(m.Names) == 0 {
+			return SliceResult{}, errors.New("yolo: an open-vocabulary model needs a text prompt")
+		}
+		feed["txt_feats"] = inference.Value{Shape: []int64{1, int64(len(m.Names)), int64(len(m.feats) / len(m.Names))}, F32: m.feats}
+	}
+	out, err := m.Graph.Run(ctx, feed, m.Outputs)
 	if err != nil {
 		return SliceResult{}, err
 	}

@@ -130,3 +130,55 @@ func TestTinyYOLOSeg(t *testing.T) {
 		t.Errorf("synonym: %v %v", ids, err)
 	}
 }
+
+// True open vocabulary: phrases tokenized in Go, embedded by the tiny text
+// encoder, fed as txt_feats to the tiny YOLO-World-style detector, whose
+// score for a phrase at anchor 0 is 0.9·e0 ("lung" in the phrase) and at
+// anchor 1 0.8·e1 — so each phrase finds its own box.
+func TestOpenVocabulary(t *testing.T) {
+	vocab := "../../../shared/data/tokenizers/clip-bpe/bpe_simple_vocab_16e6.txt.gz"
+	if _, err := os.Stat(vocab); err != nil {
+		t.Skip("../shared absent: no CLIP vocabulary")
+	}
+	rt := runtime(t)
+	enc, err := yolo.OpenTextEncoder(rt, "../../testdata/models/tiny-textenc/model.onnx", vocab, "", "", "cpu", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	m, err := yolo.Open(rt, "../../testdata/models/tiny-yoloworld/model.onnx", nil, "cpu", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !m.TextFeats {
+		t.Fatal("txt_feats input not found")
+	}
+	vol := ct(t)
+	if _, err := m.DetectSlice(context.Background(), vol, viewer.Axial, 2, yolo.Options{}); err == nil {
+		t.Error("an open-vocabulary model ran without a prompt")
+	}
+	if err := m.SetPrompts(context.Background(), enc, []string{"Lung Nodule", "kidney cyst"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.DetectSlice(context.Background(), vol, viewer.Axial, 2, yolo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Dets) != 2 {
+		t.Fatalf("%d detections: %+v", len(res.Dets), res.Dets)
+	}
+	byName := map[string][4]float64{}
+	for _, d := range res.Dets {
+		byName[m.Names[d.Class]] = d.Box
+	}
+	if b := byName["Lung Nodule"]; b[0] < 215.9 || b[0] > 216.1 || b[1] < 167.9 || b[1] > 168.1 {
+		t.Errorf("lung nodule box %v, want (216, 168)…", b)
+	}
+	if b := byName["kidney cyst"]; b[0] < 111.9 || b[0] > 112.1 {
+		t.Errorf("kidney cyst box %v, want (112, 304)…", b)
+	}
+	if _, err := yolo.Open(rt, "../../testdata/models/tiny-yoloseg/model.onnx", nil, "cpu", 1); err != nil {
+		t.Errorf("a baked export: %v", err)
+	}
+}
