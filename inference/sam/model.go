@@ -1,0 +1,336 @@
+package sam
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"delineate/inference"
+	"delineate/viewer"
+)
+
+// Names are an export's tensor names (SAM's ONNX exports by default).
+type Names struct {
+	Image, Embeddings                       string // encoder input and output
+	Coords, Labels, MaskIn, HasMask, OrigSz string // decoder inputs
+	Masks, Scores                           string // decoder outputs
+}
+
+// DefaultNames are the names of SAM's and MobileSAM's ONNX exports.
+var DefaultNames = Names{Image: "image", Embeddings: "image_embeddings",
+	Coords: "point_coords", Labels: "point_labels", MaskIn: "mask_input", HasMask: "has_mask_input", OrigSz: "orig_im_size",
+	Masks: "masks", Scores: "iou_predictions"}
+
+// Model is an encoder and a decoder of one export.
+type Model struct {
+	Enc, Dec inference.Graph
+	Names    Names
+	Size     int // the encoder's input side (1024)
+}
+
+// Open opens an encoder/decoder pair.
+func Open(b inference.GraphBackend, encoder, decoder string, n Names, device string, threads int) (*Model, error) {
+	enc, err := b.OpenGraph(inference.GraphSpec{Path: encoder, Inputs: []string{n.Image}, Outputs: []string{n.Embeddings}, Device: device, Threads: threads})
+	if err != nil {
+		return nil, fmt.Errorf("SAM encoder: %w", err)
+	}
+	dec, err := b.OpenGraph(inference.GraphSpec{Path: decoder,
+		Inputs:  []string{n.Embeddings, n.Coords, n.Labels, n.MaskIn, n.HasMask, n.OrigSz},
+		Outputs: []string{n.Masks, n.Scores}, Device: device, Threads: threads})
+	if err != nil {
+		enc.Close()
+		return nil, fmt.Errorf("SAM decoder: %w", err)
+	}
+	return &Model{Enc: enc, Dec: dec, Names: n, Size: 1024}, nil
+}
+
+// Close releases both networks.
+func (m *Model) Close() { m.Enc.Close(); m.Dec.Close() }
+
+// Key names an embedding: which slice, in which plane, seen through which
+// window.
+type Key struct {
+	Plane  viewer.Plane
+	Slice  int
+	Window viewer.Window
+}
+
+// Embedding is the encoder's output for one slice, and the frame it saw.
+type Embedding struct {
+	Key   Key
+	Frame Frame
+	Value inference.Value
+}
+
+func (e *Embedding) bytes() int64 { return int64(4 * len(e.Value.F32)) }
+
+// Cache holds embeddings, least recently used first out, within a byte
+// budget. Safe for concurrent use.
+type Cache struct {
+	mu     sync.Mutex
+	limit  int64
+	used   int64
+	order  *list.List // front: most recent
+	items  map[Key]*list.Element
+	Hits   int
+	Misses int
+}
+
+// NewCache makes a cache of at most limit bytes.
+func NewCache(limit int64) *Cache {
+	return &Cache{limit: limit, order: list.New(), items: map[Key]*list.Element{}}
+}
+
+// Get returns the embedding for k, marking it recently used.
+func (c *Cache) Get(k Key) (*Embedding, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[k]; ok {
+		c.order.MoveToFront(el)
+		c.Hits++
+		return el.Value.(*Embedding), true
+	}
+	c.Misses++
+	return nil, false
+}
+
+// Put stores e, evicting the least recently used until it fits.
+func (c *Cache) Put(e *Embedding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[e.Key]; ok {
+		c.used -= el.Value.(*Embedding).bytes()
+		c.order.Remove(el)
+		delete(c.items, e.Key)
+	}
+	for c.used+e.bytes() > c.limit && c.order.Len() > 0 {
+		old := c.order.Back()
+		oe := old.Value.(*Embedding)
+		c.used -= oe.bytes()
+		c.order.Remove(old)
+		delete(c.items, oe.Key)
+	}
+	if e.bytes() > c.limit {
+		return
+	}
+	c.items[e.Key] = c.order.PushFront(e)
+	c.used += e.bytes()
+}
+
+// Len is how many embeddings are held; Bytes their size.
+func (c *Cache) Len() int     { c.mu.Lock(); defer c.mu.Unlock(); return c.order.Len() }
+func (c *Cache) Bytes() int64 { c.mu.Lock(); defer c.mu.Unlock(); return c.used }
+
+// Session prompts one volume in one plane through one window.
+type Session struct {
+	M      *Model
+	Vol    *viewer.Volume
+	Layout viewer.SliceLayout
+	Window viewer.Window
+	Cache  *Cache
+}
+
+// NewSession prepares prompting vol in plane p.
+func NewSession(m *Model, vol *viewer.Volume, p viewer.Plane, w viewer.Window, cache *Cache) (*Session, error) {
+	l, err := viewer.NewSliceLayout(vol.Geometry, p)
+	if err != nil {
+		return nil, err
+	}
+	if cache == nil {
+		cache = NewCache(256 << 20)
+	}
+	return &Session{M: m, Vol: vol, Layout: l, Window: w, Cache: cache}, nil
+}
+
+// Embedding returns slice k's embedding, running the encoder when the
+// cache does not hold it.
+func (s *Session) Embedding(ctx context.Context, k int) (*Embedding, error) {
+	key := Key{s.Layout.Plane, k, s.Window}
+	if e, ok := s.Cache.Get(key); ok {
+		return e, nil
+	}
+	if k < 0 || k >= s.Layout.Slices {
+		return nil, fmt.Errorf("slice %d: the %s plane has %d slices", k, s.Layout.Plane, s.Layout.Slices)
+	}
+	g, err := viewer.RenderLayout(s.Vol, s.Layout, k, viewer.NewWindowLUT(s.Window), nil)
+	if err != nil {
+		return nil, err
+	}
+	f, err := NewFrame(s.Layout.Width, s.Layout.Height, s.Layout.ColSpacing, s.Layout.RowSpacing, s.M.Size)
+	if err != nil {
+		return nil, err
+	}
+	in, err := f.Input(g, nil)
+	if err != nil {
+		return nil, err
+	}
+	sz := int64(s.M.Size)
+	out, err := s.M.Enc.Run(ctx, map[string]inference.Value{s.M.Names.Image: {Shape: []int64{1, 3, sz, sz}, F32: in}}, []string{s.M.Names.Embeddings})
+	if err != nil {
+		return nil, fmt.Errorf("SAM encoder: %w", err)
+	}
+	e := &Embedding{Key: key, Frame: f, Value: out[s.M.Names.Embeddings]}
+	s.Cache.Put(e)
+	return e, nil
+}
+
+// Point is a click in slice coordinates (continuous: pixel (x, y) spans
+// [x, x+1) × [y, y+1); a click on a pixel's centre is (x+0.5, y+0.5)).
+type Point struct {
+	X, Y float64
+	FG   bool // foreground (include); false: background (exclude)
+}
+
+// Prompt is points and an optional box, in slice coordinates.
+type Prompt struct {
+	Points []Point
+	Box    *[4]float64 // x0, y0, x1, y1
+}
+
+// ErrEmptyPrompt says a prompt has neither points nor a box.
+var ErrEmptyPrompt = errors.New("sam: the prompt has no point and no box")
+
+// Segment decodes a prompt on slice k into a mask on the slice's pixels
+// (W×H, 1 inside) and the decoder's score for it.
+func (s *Session) Segment(ctx context.Context, k int, p Prompt) ([]uint8, float32, error) {
+	if len(p.Points) == 0 && p.Box == nil {
+		return nil, 0, ErrEmptyPrompt
+	}
+	W, H := float64(s.Layout.Width), float64(s.Layout.Height)
+	for _, pt := range p.Points {
+		if pt.X < 0 || pt.Y < 0 || pt.X > W || pt.Y > H {
+			return nil, 0, fmt.Errorf("sam: the point (%.1f, %.1f) is outside the %d×%d slice", pt.X, pt.Y, s.Layout.Width, s.Layout.Height)
+		}
+	}
+	e, err := s.Embedding(ctx, k)
+	if err != nil {
+		return nil, 0, err
+	}
+	f := e.Frame
+	var coords []float32
+	var labels []float32
+	for _, pt := range p.Points {
+		coords = append(coords, float32(pt.X*f.AX), float32(pt.Y*f.AY))
+		if pt.FG {
+			labels = append(labels, 1)
+		} else {
+			labels = append(labels, 0)
+		}
+	}
+	if b := p.Box; b != nil {
+		x0, x1 := math.Max(0, math.Min(b[0], b[2])), math.Min(W, math.Max(b[0], b[2]))
+		y0, y1 := math.Max(0, math.Min(b[1], b[3])), math.Min(H, math.Max(b[1], b[3]))
+		if x1 <= x0 || y1 <= y0 {
+			return nil, 0, fmt.Errorf("sam: the box %v is empty on the %d×%d slice", *b, s.Layout.Width, s.Layout.Height)
+		}
+		coords = append(coords, float32(x0*f.AX), float32(y0*f.AY), float32(x1*f.AX), float32(y1*f.AY))
+		labels = append(labels, 2, 3)
+	} else {
+		coords = append(coords, 0, 0) // SAM's padding point when there is no box
+		labels = append(labels, -1)
+	}
+	n := s.M.Names
+	np := int64(len(labels))
+	in := map[string]inference.Value{
+		n.Embeddings: e.Value,
+		n.Coords:     {Shape: []int64{1, np, 2}, F32: coords},
+		n.Labels:     {Shape: []int64{1, np}, F32: labels},
+		n.MaskIn:     {Shape: []int64{1, 1, 256, 256}, F32: make([]float32, 256*256)},
+		n.HasMask:    {Shape: []int64{1}, F32: []float32{0}},
+		n.OrigSz:     {Shape: []int64{2}, F32: []float32{float32(f.FH), float32(f.FW)}},
+	}
+	out, err := s.M.Dec.Run(ctx, in, []string{n.Masks, n.Scores})
+	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, n.Embeddings) || strings.Contains(msg, "dimension") || strings.Contains(msg, "shape") {
+			return nil, 0, fmt.Errorf("sam: the decoder does not take this encoder's embeddings %v (pair the encoder and decoder of one export): %w", e.Value.Shape, err)
+		}
+		return nil, 0, fmt.Errorf("SAM decoder: %w", err)
+	}
+	masks, scores := out[n.Masks], out[n.Scores]
+	if len(masks.Shape) != 4 || int(masks.Shape[2]) != f.FH || int(masks.Shape[3]) != f.FW {
+		return nil, 0, fmt.Errorf("sam: the decoder gave masks %v for a %d×%d image", masks.Shape, f.FW, f.FH)
+	}
+	best := 0
+	for i, v := range scores.F32 {
+		if v > scores.F32[best] {
+			best = i
+		}
+	}
+	plane := masks.F32[best*f.FH*f.FW : (best+1)*f.FH*f.FW]
+	mask := make([]uint8, s.Layout.Width*s.Layout.Height)
+	for y := 0; y < s.Layout.Height; y++ {
+		Y := min(f.FH-1, int((float64(y)+0.5)*f.AY))
+		for x := 0; x < s.Layout.Width; x++ {
+			X := min(f.FW-1, int((float64(x)+0.5)*f.AX))
+			if plane[Y*f.FW+X] > 0 {
+				mask[y*s.Layout.Width+x] = 1
+			}
+		}
+	}
+	var score float32
+	if len(scores.F32) > 0 {
+		score = scores.F32[best]
+	}
+	return mask, score, nil
+}
+
+// BoxOf is the bounding box of a mask (slice coordinates, pixel edges),
+// ok false when the mask is empty.
+func BoxOf(mask []uint8, w, h int) ([4]float64, bool) {
+	x0, y0, x1, y1 := w, h, -1, -1
+	for p, on := range mask {
+		if on != 0 {
+			x, y := p%w, p/w
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+		}
+	}
+	if x1 < 0 {
+		return [4]float64{}, false
+	}
+	return [4]float64{float64(x0), float64(y0), float64(x1 + 1), float64(y1 + 1)}, true
+}
+
+// Propagate segments slice k0 with p, then the neighbouring slices in
+// both directions with the box of the previous slice's mask, until a mask
+// comes out empty (or maxSlices slices have been done each way). It
+// returns the masks by slice.
+func (s *Session) Propagate(ctx context.Context, k0 int, p Prompt, maxSlices int, progress func(k int)) (map[int][]uint8, error) {
+	first, _, err := s.Segment(ctx, k0, p)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int][]uint8{}
+	box, ok := BoxOf(first, s.Layout.Width, s.Layout.Height)
+	if !ok {
+		return out, nil
+	}
+	out[k0] = first
+	for _, dir := range []int{-1, 1} {
+		b := box
+		for n, k := 1, k0+dir; k >= 0 && k < s.Layout.Slices && (maxSlices <= 0 || n <= maxSlices); n, k = n+1, k+dir {
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
+			bb := b
+			m, _, err := s.Segment(ctx, k, Prompt{Box: &bb})
+			if err != nil {
+				return out, err
+			}
+			nb, ok := BoxOf(m, s.Layout.Width, s.Layout.Height)
+			if !ok {
+				break
+			}
+			out[k] = m
+			b = nb
+			if progress != nil {
+				progress(k)
+			}
+		}
+	}
+	return out, nil
+}
+
