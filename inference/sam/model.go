@@ -333,4 +333,3 @@ func (s *Session) Propagate(ctx context.Context, k0 int, p Prompt, maxSlices int
 	}
 	return out, nil
 }
-
