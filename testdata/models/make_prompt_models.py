@@ -23,6 +23,13 @@
       (all others 0), and the score of prompt n at anchor 0 is 0.9 * txt_feats[n,0], at anchor 1
       0.8 * txt_feats[n,1]. So "lung nodule" finds the box at anchor 0, any other phrase the other.
 
+  tiny-sam/encoder.onnx     SAM's encoder contract: image float32 [1,3,1024,1024] -> image_embeddings
+      [1,256,64,64], every channel the 16x16 average of the channel mean.
+  tiny-sam/decoder.onnx     SAM's decoder contract (image_embeddings, point_coords [1,N,2], point_labels [1,N],
+      mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2]) -> masks [1,1,H,W] (H, W = orig_im_size),
+      iou_predictions [1,1] = 0.9: the mask logit is +1 where the pixel centre (x+0.5, y+0.5) lies in the box
+      given by the points labelled 2 (top left) and 3 (bottom right), inclusive, and -1 elsewhere.
+
 Deterministic (built node by node with onnx.helper, no timestamps).
   /usr/bin/python3 testdata/models/make_prompt_models.py          # write
   /usr/bin/python3 testdata/models/make_prompt_models.py --check  # compare with the committed files
@@ -152,13 +159,86 @@ def build_yoloworld():
     return finish(g, "tiny-yoloworld")
 
 
-OUTPUTS = ["tiny-yoloseg/model.onnx", "tiny-textenc/model.onnx", "tiny-yoloworld/model.onnx"]
+def build_sam_encoder():
+    inits = [numpy_helper.from_array(np.array([1, 256, 64, 64], np.int64), "eshape"),
+             numpy_helper.from_array(np.array([1], np.int64), "ax1")]
+    nodes = [
+        helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[16, 16], strides=[16, 16]),
+        helper.make_node("ReduceMean", ["pooled"], ["m"], axes=[1], keepdims=1),
+        helper.make_node("Expand", ["m", "eshape"], ["image_embeddings"]),
+    ]
+    g = helper.make_graph(nodes, "tiny_sam_encoder",
+                          [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 1024, 1024])],
+                          [helper.make_tensor_value_info("image_embeddings", TensorProto.FLOAT, [1, 256, 64, 64])],
+                          initializer=inits)
+    return finish(g, "tiny-sam encoder")
+
+
+def build_sam_decoder():
+    F = TensorProto.FLOAT
+    c = lambda name, v, dt=np.float32: numpy_helper.from_array(np.array(v, dt), name)
+    inits = [c("two", 2.0), c("three", 3.0), c("half", 0.5), c("zero", 0.0), c("one", 1.0), c("mone", -1.0),
+             c("i0", 0, np.int64), c("i1", 1, np.int64), c("iou", [[0.9]]),
+             c("ax_last", [2], np.int64), c("s_shape", [1, 1], np.int64)]
+    nodes = [
+        # corner weights: 1 for the point labelled 2 (or 3), else 0
+        helper.make_node("Equal", ["point_labels", "two"], ["is2"]),
+        helper.make_node("Equal", ["point_labels", "three"], ["is3"]),
+        helper.make_node("Cast", ["is2"], ["w2"], to=F),
+        helper.make_node("Cast", ["is3"], ["w3"], to=F),
+        helper.make_node("Gather", ["point_coords", "i0"], ["px"], axis=2),   # [1,N]
+        helper.make_node("Gather", ["point_coords", "i1"], ["py"], axis=2),
+        helper.make_node("Mul", ["px", "w2"], ["x0n"]), helper.make_node("ReduceSum", ["x0n"], ["x0"], keepdims=0),
+        helper.make_node("Mul", ["py", "w2"], ["y0n"]), helper.make_node("ReduceSum", ["y0n"], ["y0"], keepdims=0),
+        helper.make_node("Mul", ["px", "w3"], ["x1n"]), helper.make_node("ReduceSum", ["x1n"], ["x1"], keepdims=0),
+        helper.make_node("Mul", ["py", "w3"], ["y1n"]), helper.make_node("ReduceSum", ["y1n"], ["y1"], keepdims=0),
+        # pixel centres of the H x W output
+        helper.make_node("Gather", ["orig_im_size", "i0"], ["H"]),
+        helper.make_node("Gather", ["orig_im_size", "i1"], ["W"]),
+        helper.make_node("Range", ["zero", "W", "one"], ["xs"]),
+        helper.make_node("Range", ["zero", "H", "one"], ["ys"]),
+        helper.make_node("Add", ["xs", "half"], ["xc"]),
+        helper.make_node("Add", ["ys", "half"], ["yc"]),
+        helper.make_node("GreaterOrEqual", ["xc", "x0"], ["gx0"]), helper.make_node("LessOrEqual", ["xc", "x1"], ["lx1"]),
+        helper.make_node("GreaterOrEqual", ["yc", "y0"], ["gy0"]), helper.make_node("LessOrEqual", ["yc", "y1"], ["ly1"]),
+        helper.make_node("And", ["gx0", "lx1"], ["inx"]), helper.make_node("And", ["gy0", "ly1"], ["iny"]),
+        helper.make_node("Unsqueeze", ["iny", "one_ax"], ["iny2"]),                     # [H,1]
+        helper.make_node("And", ["iny2", "inx"], ["inside"]),                           # [H,W]
+        helper.make_node("Where", ["inside", "one", "mone"], ["logit"]),
+        # formal dependence on the other inputs
+        helper.make_node("ReduceMean", ["image_embeddings"], ["em"], keepdims=0),
+        helper.make_node("ReduceMean", ["mask_input"], ["mm"], keepdims=0),
+        helper.make_node("ReduceMean", ["has_mask_input"], ["hm"], keepdims=0),
+        helper.make_node("Add", ["em", "mm"], ["e1"]), helper.make_node("Add", ["e1", "hm"], ["e2"]),
+        helper.make_node("Mul", ["e2", "zero"], ["ez"]),
+        helper.make_node("Add", ["logit", "ez"], ["logit2"]),
+        helper.make_node("Unsqueeze", ["logit2", "zero_one_ax"], ["masks"]),            # [1,1,H,W]
+        helper.make_node("Add", ["iou", "ez"], ["iou_predictions"]),
+    ]
+    inits += [c("one_ax", [1], np.int64), c("zero_one_ax", [0, 1], np.int64)]
+    g = helper.make_graph(nodes, "tiny_sam_decoder",
+                          [helper.make_tensor_value_info("image_embeddings", F, [1, 256, 64, 64]),
+                           helper.make_tensor_value_info("point_coords", F, [1, "n", 2]),
+                           helper.make_tensor_value_info("point_labels", F, [1, "n"]),
+                           helper.make_tensor_value_info("mask_input", F, [1, 1, 256, 256]),
+                           helper.make_tensor_value_info("has_mask_input", F, [1]),
+                           helper.make_tensor_value_info("orig_im_size", F, [2])],
+                          [helper.make_tensor_value_info("masks", F, [1, 1, "h", "w"]),
+                           helper.make_tensor_value_info("iou_predictions", F, [1, 1])],
+                          initializer=inits)
+    return finish(g, "tiny-sam decoder")
+
+
+OUTPUTS = ["tiny-yoloseg/model.onnx", "tiny-textenc/model.onnx", "tiny-yoloworld/model.onnx",
+           "tiny-sam/encoder.onnx", "tiny-sam/decoder.onnx"]
 
 
 def generate(out):
-    for name, build in [("tiny-yoloseg", build_yoloseg), ("tiny-textenc", build_textenc), ("tiny-yoloworld", build_yoloworld)]:
-        os.makedirs(os.path.join(out, name), exist_ok=True)
-        with open(os.path.join(out, name, "model.onnx"), "wb") as fh:
+    for name, build in [("tiny-yoloseg/model.onnx", build_yoloseg), ("tiny-textenc/model.onnx", build_textenc),
+                        ("tiny-yoloworld/model.onnx", build_yoloworld), ("tiny-sam/encoder.onnx", build_sam_encoder),
+                        ("tiny-sam/decoder.onnx", build_sam_decoder)]:
+        os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
+        with open(os.path.join(out, name), "wb") as fh:
             fh.write(build().SerializeToString())
 
 

@@ -1,0 +1,109 @@
+package sam_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"delineate/inference/ort"
+	"delineate/inference/sam"
+	"delineate/viewer"
+)
+
+func runtime(t *testing.T) *ort.Runtime {
+	t.Helper()
+	lib := ""
+	if os.Getenv(ort.EnvLib) == "" {
+		if p, err := filepath.Abs("../../lib/libonnxruntime.so.1"); err == nil {
+			if _, err := os.Stat(p); err == nil {
+				lib = p
+			}
+		}
+	}
+	rt, err := ort.Load(lib)
+	if err != nil {
+		t.Skipf("ONNX Runtime not available (run `make deps`): %v", err)
+	}
+	return rt
+}
+
+// The tiny SAM-contract encoder and decoder (make_prompt_models.py)
+// through ONNX Runtime: the decoder's mask is its box, so a box prompt on
+// a non-square, anisotropic sagittal slice comes back on exactly the box's
+// pixels; propagation stops at maxSlices when the mask never vanishes.
+func TestTinySAM(t *testing.T) {
+	rt := runtime(t)
+	m, err := sam.Open(rt, "../../testdata/models/tiny-sam/encoder.onnx", "../../testdata/models/tiny-sam/decoder.onnx", sam.DefaultNames, "cpu", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	g := viewer.Geometry{Dims: [3]int{30, 120, 40}, Spacing: viewer.Vec3{1, 0.7, 2.5}, Direction: viewer.Identity3}
+	vol, _ := viewer.NewVolume(g, viewer.Int16)
+	vol.Modality = "CT"
+	s, err := sam.NewSession(m, vol, viewer.Sagittal, viewer.Window{Center: 40, Width: 400}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	W, H := s.Layout.Width, s.Layout.Height
+	box := [4]float64{10, 5, 50, 25}
+	mask, score, err := s.Segment(context.Background(), 12, sam.Prompt{Box: &box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if score < 0.89 {
+		t.Errorf("score %g", score)
+	}
+	n := 0
+	for p, on := range mask {
+		x, y := p%W, p/W
+		in := x >= 10 && x < 50 && y >= 5 && y < 25
+		if (on == 1) != in {
+			t.Fatalf("pixel (%d,%d) of the %d×%d slice: %d, want %v", x, y, W, H, on, in)
+		}
+		n += int(on)
+	}
+	if n != 40*20 {
+		t.Errorf("%d mask pixels", n)
+	}
+	masks, err := s.Propagate(context.Background(), 12, sam.Prompt{Box: &box}, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(masks) != 7 || masks[9] == nil || masks[15] == nil || masks[16] != nil {
+		t.Errorf("propagated to %d slices", len(masks))
+	}
+	if s.Cache.Len() != 7 {
+		t.Errorf("%d embeddings cached", s.Cache.Len())
+	}
+}
+
+// BenchmarkClickCached: a click once the slice's embedding is cached — the
+// decoder (the tiny one: nearly free, so this is Delineate's own share:
+// prompt tensors, the 512² mask back on the slice) per click.
+func BenchmarkClickCached(b *testing.B) {
+	lib, _ := filepath.Abs("../../lib/libonnxruntime.so.1")
+	rt, err := ort.Load(lib)
+	if err != nil {
+		b.Skip(err)
+	}
+	m, err := sam.Open(rt, "../../testdata/models/tiny-sam/encoder.onnx", "../../testdata/models/tiny-sam/decoder.onnx", sam.DefaultNames, "cpu", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	g := viewer.Geometry{Dims: [3]int{512, 512, 3}, Spacing: viewer.Vec3{0.7, 0.7, 2}, Direction: viewer.Identity3}
+	vol, _ := viewer.NewVolume(g, viewer.Int16)
+	s, _ := sam.NewSession(m, vol, viewer.Axial, viewer.Window{Center: 40, Width: 400}, nil)
+	box := [4]float64{100, 100, 200, 180}
+	if _, _, err := s.Segment(context.Background(), 1, sam.Prompt{Box: &box}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := s.Segment(context.Background(), 1, sam.Prompt{Box: &box, Points: []sam.Point{{X: 150, Y: 140, FG: true}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
