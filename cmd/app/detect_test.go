@@ -106,3 +106,40 @@ func TestDetectOpenVocabularyCLI(t *testing.T) {
 		t.Errorf("no prompt: exit %d, %s", code, errs)
 	}
 }
+
+// prompt with the tiny SAM-contract export on the real CT series: the
+// mask is the box (the tiny decoder draws its box), on the right voxels;
+// --propagate carries it through every slice.
+func TestPromptCLI(t *testing.T) {
+	lib := ortLibForTest(t)
+	series := sharedData(t, "ct-dicom-series-raw")
+	out := filepath.Join(t.TempDir(), "m.nii.gz")
+	code, stdout, errs := cli(t, "prompt", "--model", "../../testdata/models/tiny-sam", series, "--ort-lib", lib, "--device", "cpu",
+		"--box", "100,200,149,229,7", "--out", out)
+	if code != 0 {
+		t.Fatalf("prompt: %s", errs)
+	}
+	if !strings.Contains(stdout, "1500 voxels") {
+		t.Errorf("prompt said %q", stdout)
+	}
+	lab, err := nifti.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range [][3]int{{100, 200, 7}, {149, 229, 7}} {
+		if lab.Value(v[0], v[1], v[2]) != 1 {
+			t.Errorf("corner voxel %v not in the mask", v)
+		}
+	}
+	if lab.Value(99, 200, 7) != 0 || lab.Value(100, 200, 8) != 0 {
+		t.Error("mask outside the box")
+	}
+	code, stdout, errs = cli(t, "prompt", "--model", "../../testdata/models/tiny-sam", series, "--ort-lib", lib, "--device", "cpu",
+		"--box", "100,200,149,229,7", "--propagate", "--out", out, "--force")
+	if code != 0 || !strings.Contains(stdout, "30000 voxels") || !strings.Contains(stdout, "20 slice(s)") {
+		t.Errorf("propagate: exit %d, %q %s", code, stdout, errs)
+	}
+	if code, _, errs := cli(t, "prompt", "--model", "../../testdata/models/tiny-sam", series, "--ort-lib", lib, "--point", "600,10,3", "--out", out, "--force"); code != 2 || !strings.Contains(errs, "outside") {
+		t.Errorf("a point outside the image: exit %d, %s", code, errs)
+	}
+}
