@@ -59,10 +59,24 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	file := *modelPath
-	if st, err := os.Stat(file); err == nil && st.IsDir() {
-		file = filepath.Join(file, "model.onnx")
+	desc := &yolo.Description{Model: filepath.Base(*modelPath), Dir: filepath.Dir(*modelPath), Name: filepath.Base(*modelPath)}
+	if st, err := os.Stat(*modelPath); err == nil && st.IsDir() {
+		if desc, err = yolo.LoadDescription(*modelPath); err != nil {
+			return err
+		}
 	}
+	file := desc.Path(desc.Model)
+	if *windowS == "" && len(desc.Windows) > 0 {
+		*windowS = strings.Join(desc.Windows, ",")
+	}
+	if *textEnc == "" {
+		*textEnc = desc.Path(desc.TextEncoder)
+	}
+	if *vocab == "" {
+		*vocab = desc.Path(desc.Vocab)
+	}
+	setIfUnset(fs, "conf", conf, desc.Conf)
+	setIfUnset(fs, "iou", iou, desc.IoU)
 	vol, err := project.LoadImage(ctx, pos[0])
 	if err != nil {
 		return err
@@ -75,7 +89,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	m, err := yolo.Open(rt, file, nil, *device, *threads)
+	m, err := yolo.Open(rt, file, desc.Names, *device, *threads)
 	if err != nil {
 		return err
 	}
@@ -105,7 +119,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	case *prompt != "":
-		if o.Classes, err = yolo.SelectClasses(m.Names, nil, *prompt); err != nil {
+		if o.Classes, err = yolo.SelectClasses(m.Names, desc.Synonyms, *prompt); err != nil {
 			return err
 		}
 	}
@@ -131,7 +145,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "\r%d/%d slices", k-from+1, to-from+1)
 	}
 	fmt.Fprintln(stderr)
-	rep := detectReport(filepath.Base(file), vol, m, plane, results, o)
+	rep := detectReport(desc.Name, vol, m, plane, results, o)
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
@@ -165,6 +179,19 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "  %-24s %4d detections, mean score %.2f\n", s.Label, s.Count, s.MeanScore)
 	}
 	return nil
+}
+
+// setIfUnset gives a flag the description's value when the command line
+// did not set it.
+func setIfUnset(fs *flag.FlagSet, name string, v *float64, desc float64) {
+	if desc == 0 {
+		return
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	if !set {
+		*v = desc
+	}
 }
 
 // parseWindows reads "C,W", a preset, or several presets (one a channel).

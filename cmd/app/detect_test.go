@@ -79,6 +79,15 @@ func TestDetectCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "3 detections on 3 slices, 1 findings") {
 		t.Errorf("prompted: exit %d, %q", code, stdout)
 	}
+	// The folder's detector.json: a synonym selects its class.
+	code, stdout, _ = cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg", series, "--ort-lib", lib, "--device", "cpu",
+		"--prompt", "Pulmonary Nodule", "--slices", "3:5", "--out", filepath.Join(work, "s.json"))
+	if code != 0 || !strings.Contains(stdout, "lung nodule") || strings.Contains(stdout, "liver lesion") {
+		t.Errorf("synonym: exit %d, %q", code, stdout)
+	}
+	if code != 0 || !strings.Contains(stdout, "3 detections on 3 slices, 1 findings") {
+		t.Errorf("prompted: exit %d, %q", code, stdout)
+	}
 	code, _, errs = cli(t, "detect", "--model", "../../testdata/models/tiny-yoloseg", series, "--ort-lib", lib, "--prompt", "kidney", "--out", filepath.Join(work, "k.json"))
 	if code != 1 || !strings.Contains(errs, "this model knows: liver lesion, lung nodule") {
 		t.Errorf("unknown prompt: exit %d, %s", code, errs)
