@@ -36,6 +36,7 @@ type aiPanel struct {
 	runBtn    *widget.Button
 	runtime   *widget.Label
 	box       *fyne.Container
+	find      *findPanel
 }
 
 func newAIPanel(ws *Workstation) *aiPanel {
@@ -64,6 +65,9 @@ func newAIPanel(ws *Workstation) *aiPanel {
 		p.runBtn,
 		p.runtime,
 	)
+	p.find = newFindPanel(ws)
+	p.box.Add(widget.NewSeparator())
+	p.box.Add(p.find.box)
 	p.runner.OnChange = func(inference.JobInfo) { do(ws.jobs.refresh) }
 	p.reloadModels()
 	return p

@@ -47,6 +47,7 @@ func newTestWorkstation(t *testing.T) *Workstation {
 	a := test.NewTempApp(t)
 	ws := NewWorkstation(a)
 	<-ws.ai.runtimeReady
+	drainUI(time.Millisecond) // the load's result, queued for the UI
 	ws.win.Resize(fyne.NewSize(1000, 700))
 	return ws
 }
