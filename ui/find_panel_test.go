@@ -35,7 +35,9 @@ func TestFindOnSlice(t *testing.T) {
 	f.prompt.SetText("pulmonary nodule")
 	ws.scene.Cursor = [3]int{10, 10, 1}
 	f.run(false)
-	waitFor(t, "the detection", func() bool { return strings.HasPrefix(ws.status.Text, "Find: ") && !strings.Contains(ws.status.Text, "Queued") })
+	waitFor(t, "the detection", func() bool {
+		return strings.HasPrefix(ws.status.Text, "Find: ") && !strings.Contains(ws.status.Text, "Queued")
+	})
 	if !strings.Contains(ws.status.Text, "1 finding(s): lung nodule") {
 		t.Fatalf("status %q", ws.status.Text)
 	}
