@@ -244,6 +244,7 @@ func (ws *Workstation) addModel(dir string) {
 func (ws *Workstation) SetModels(dir, name string) {
 	ws.modelsDir = dir
 	ws.ai.reloadModels()
+	ws.ai.find.scan() // detector folders there too
 	if name == "" {
 		return
 	}
