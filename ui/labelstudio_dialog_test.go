@@ -113,7 +113,8 @@ func TestLabelStudioExportAndUploadFromUI(t *testing.T) {
 	s.Unlock()
 	ws.runPull(ws.worklist.proj, cl, 3, "", ws.lastLSTasks)
 	waitFor(t, "the pulled prediction", func() bool {
-		return (ws.preds.current != nil && ws.preds.current.held != "") || strings.HasPrefix(ws.status.Text, "Error")
+		// The case reopens: its labels and its held prediction load independently.
+		return (ws.preds.current != nil && ws.preds.current.held != "" && ws.editor.labels != nil) || strings.HasPrefix(ws.status.Text, "Error")
 	})
 	if c := ws.worklist.proj.Case("case_0001"); len(c.Predictions) != 1 || !strings.Contains(c.Predictions[0].Source, "annotator 21") {
 		t.Fatalf("case predictions %+v (status %q)", c.Predictions, ws.status.Text)
