@@ -37,6 +37,7 @@ type aiPanel struct {
 	runtime   *widget.Label
 	box       *fyne.Container
 	find      *findPanel
+	click     *clickPanel
 }
 
 func newAIPanel(ws *Workstation) *aiPanel {
@@ -68,6 +69,9 @@ func newAIPanel(ws *Workstation) *aiPanel {
 	p.find = newFindPanel(ws)
 	p.box.Add(widget.NewSeparator())
 	p.box.Add(p.find.box)
+	p.click = newClickPanel(ws)
+	p.box.Add(widget.NewSeparator())
+	p.box.Add(p.click.box)
 	p.runner.OnChange = func(inference.JobInfo) { do(ws.jobs.refresh) }
 	p.reloadModels()
 	return p
@@ -244,7 +248,8 @@ func (ws *Workstation) addModel(dir string) {
 func (ws *Workstation) SetModels(dir, name string) {
 	ws.modelsDir = dir
 	ws.ai.reloadModels()
-	ws.ai.find.scan() // detector folders there too
+	ws.ai.find.scan() // detector and SAM folders there too
+	ws.ai.click.scan()
 	if name == "" {
 		return
 	}

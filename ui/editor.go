@@ -123,6 +123,13 @@ func (e *editor) refreshLabelList() {
 func (e *editor) setMode(m toolMode) {
 	e.mode = m
 	e.sampling = false
+	if e.ws.ai != nil && e.ws.ai.click != nil && e.ws.ai.click.active {
+		// An editing tool replaces the click tool.
+		c := e.ws.ai.click
+		c.active = false
+		c.gen++
+		c.toggle.SetChecked(false)
+	}
 	if e.modeSel.Selected != modeNames[m] {
 		e.modeSel.SetSelected(modeNames[m])
 	}

@@ -134,6 +134,8 @@ func (ws *Workstation) bindKeys() {
 			ws.editor.adjustRadius(1.25)
 		case r == 'p' || r == 'P':
 			ws.pickHoveredLabel()
+		case r == 's' || r == 'S':
+			ws.ai.click.toggle.SetChecked(!ws.ai.click.active)
 		}
 	})
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {

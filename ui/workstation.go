@@ -144,6 +144,9 @@ func (ws *Workstation) setVolumeTable(vol *viewer.Volume, labels *viewer.Volume,
 	ws.editor.setLabels(lm)
 	ws.scene = sc
 	ws.preds.clear() // predictions belong to the study they ran on
+	if c := ws.ai.click; c != nil {
+		c.reset() // prompts too
+	}
 	ws.title = title
 	for _, p := range viewer.Planes {
 		sv := NewSliceView(view.NewViewport(sc, p))

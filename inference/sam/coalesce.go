@@ -2,48 +2,48 @@ package sam
 
 import "sync"
 
-// Coalescer runs prompts one at a time; a prompt submitted while one runs
-// replaces any that waits, so a burst of clicks costs the one running and
-// the last. run gets each prompt in turn, on a goroutine of its own.
-type Coalescer struct {
-	run     func(Prompt)
+// Coalescer runs requests one at a time; a request submitted while one
+// runs replaces any that waits, so a burst of clicks costs the one running
+// and the last. run gets each request in turn, on a goroutine of its own.
+type Coalescer[T any] struct {
+	run     func(T)
 	mu      sync.Mutex
 	busy    bool
-	pending *Prompt
+	pending *T
 	wg      sync.WaitGroup
 }
 
 // NewCoalescer makes a coalescer around run.
-func NewCoalescer(run func(Prompt)) *Coalescer { return &Coalescer{run: run} }
+func NewCoalescer[T any](run func(T)) *Coalescer[T] { return &Coalescer[T]{run: run} }
 
-// Submit queues p, replacing a prompt that has not started.
-func (c *Coalescer) Submit(p Prompt) {
+// Submit queues r, replacing a request that has not started.
+func (c *Coalescer[T]) Submit(r T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.busy {
-		c.pending = &p
+		c.pending = &r
 		return
 	}
 	c.busy = true
 	c.wg.Add(1)
-	go c.loop(p)
+	go c.loop(r)
 }
 
-func (c *Coalescer) loop(p Prompt) {
+func (c *Coalescer[T]) loop(r T) {
 	defer c.wg.Done()
 	for {
-		c.run(p)
+		c.run(r)
 		c.mu.Lock()
 		if c.pending == nil {
 			c.busy = false
 			c.mu.Unlock()
 			return
 		}
-		p = *c.pending
+		r = *c.pending
 		c.pending = nil
 		c.mu.Unlock()
 	}
 }
 
 // Wait returns when nothing runs or waits.
-func (c *Coalescer) Wait() { c.wg.Wait() }
+func (c *Coalescer[T]) Wait() { c.wg.Wait() }
