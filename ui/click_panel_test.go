@@ -52,7 +52,9 @@ func TestClickToolBoxAndPropagate(t *testing.T) {
 	}
 	slice := c.pred.counts[1]
 	c.propagate()
-	waitFor(t, "propagation", func() bool { return strings.Contains(ws.status.Text, "propagated") || strings.HasPrefix(ws.status.Text, "SAM propagate:") })
+	waitFor(t, "propagation", func() bool {
+		return strings.Contains(ws.status.Text, "propagated") || strings.HasPrefix(ws.status.Text, "SAM propagate:")
+	})
 	if !strings.Contains(ws.status.Text, "through 12 slice(s)") || c.pred.counts[1] != 12*slice {
 		t.Errorf("status %q, %d voxels (one slice %d)", ws.status.Text, c.pred.counts[1], slice)
 	}
