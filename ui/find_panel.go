@@ -177,12 +177,8 @@ func (f *findPanel) detect(ctx context.Context, j *inference.Job, dir, device, p
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o := yolo.Options{Conf: float32(d.Conf), IoU: d.IoU}
-	for _, w := range d.Windows {
-		win, err := viewer.ParseWindow(w, vol)
-		if err != nil {
-			return nil, fmt.Errorf("detector.json window %q: %w", w, err)
-		}
-		o.Windows = append(o.Windows, win)
+	if o.Windows, o.Each, err = d.Renderings(vol); err != nil {
+		return nil, err
 	}
 	if m.TextFeats {
 		var phrases []string

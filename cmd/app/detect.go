@@ -85,6 +85,12 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return usageErrorf("--window: %v", err)
 	}
+	var each [][]viewer.Window
+	if *windowS == "" || *windowS == strings.Join(desc.Windows, ",") {
+		if _, each, err = desc.Renderings(vol); err != nil {
+			return err
+		}
+	}
 	rt, err := ort.Load(*lib)
 	if err != nil {
 		return err
@@ -94,7 +100,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer m.Close()
-	o := yolo.Options{Windows: wins, Conf: float32(*conf), IoU: *iou}
+	o := yolo.Options{Windows: wins, Each: each, Conf: float32(*conf), IoU: *iou}
 	switch {
 	case m.TextFeats:
 		if *prompt == "" || *textEnc == "" || *vocab == "" {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"delineate/viewer"
 )
 
 // DescriptionFile is a YOLO-family model folder's description.
@@ -22,6 +24,7 @@ type Description struct {
 	Names       []string            `json:"names,omitempty"`        // class names, in id order
 	Synonyms    map[string][]string `json:"synonyms,omitempty"`     // class → other phrases that select it
 	Windows     []string            `json:"windows,omitempty"`      // presets or "C,W": one (repeated) or three (one per channel)
+	Each        [][]string          `json:"each,omitempty"`         // several renderings, each like windows, run in turn and merged
 	Conf        float64             `json:"conf,omitempty"`         // default 0.25
 	IoU         float64             `json:"iou,omitempty"`          // default 0.7
 	TextEncoder string              `json:"text_encoder,omitempty"` // open vocabulary: CLIP-style text tower .onnx
@@ -57,6 +60,11 @@ func LoadDescription(dir string) (*Description, error) {
 	if n := len(d.Windows); n != 0 && n != 1 && n != 3 {
 		return nil, fmt.Errorf("%s: %d windows; give one (repeated into three channels) or three", filepath.Join(dir, DescriptionFile), n)
 	}
+	for _, e := range d.Each {
+		if len(e) != 1 && len(e) != 3 {
+			return nil, fmt.Errorf("%s: a rendering of %d windows in each; give one or three", filepath.Join(dir, DescriptionFile), len(e))
+		}
+	}
 	if d.Name == "" {
 		d.Name = filepath.Base(dir)
 	}
@@ -69,4 +77,33 @@ func (d *Description) Path(p string) string {
 		return p
 	}
 	return filepath.Join(d.Dir, p)
+}
+
+// Renderings parses the description's windows for a volume: Windows for
+// one rendering, or Each for several merged.
+func (d *Description) Renderings(vol *viewer.Volume) ([]viewer.Window, [][]viewer.Window, error) {
+	parse := func(names []string) ([]viewer.Window, error) {
+		var out []viewer.Window
+		for _, n := range names {
+			w, err := viewer.ParseWindow(n, vol)
+			if err != nil {
+				return nil, fmt.Errorf("%s: window %q: %w", DescriptionFile, n, err)
+			}
+			out = append(out, w)
+		}
+		return out, nil
+	}
+	wins, err := parse(d.Windows)
+	if err != nil {
+		return nil, nil, err
+	}
+	var each [][]viewer.Window
+	for _, e := range d.Each {
+		w, err := parse(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		each = append(each, w)
+	}
+	return wins, each, nil
 }

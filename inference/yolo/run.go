@@ -97,6 +97,29 @@ type Options struct {
 	IoU     float64         // class-wise NMS threshold (default 0.7)
 	MaxDet  int             // default 300
 	Classes []int           // keep only these classes (a text prompt's selection); nil keeps all
+	// Each runs the model once per rendering (each one window repeated,
+	// or three as channels) and merges what they find with class-wise
+	// NMS: the same prompt over lung, soft-tissue and bone renderings.
+	Each [][]viewer.Window
+}
+
+// detectEach is DetectSlice over several renderings, merged.
+func (m *Model) detectEach(ctx context.Context, vol *viewer.Volume, p viewer.Plane, k int, o Options) (SliceResult, error) {
+	each := o.Each
+	o.Each = nil
+	var all []Detection
+	var res SliceResult
+	for _, wins := range each {
+		o.Windows = wins
+		r, err := m.DetectSlice(ctx, vol, p, k, o)
+		if err != nil {
+			return SliceResult{}, err
+		}
+		res.Layout, res.K = r.Layout, r.K
+		all = append(all, r.Dets...)
+	}
+	res.Dets = NMS(all, o.IoU, o.MaxDet)
+	return res, nil
 }
 
 // DetectSlice runs the model on slice k of plane p and returns what it
@@ -117,6 +140,9 @@ func (m *Model) DetectSlice(ctx context.Context, vol *viewer.Volume, p viewer.Pl
 	}
 	if k < 0 || k >= l.Slices {
 		return SliceResult{}, fmt.Errorf("slice %d: the %s plane has %d slices", k, p, l.Slices)
+	}
+	if len(o.Each) > 0 {
+		return m.detectEach(ctx, vol, p, k, o)
 	}
 	wins := o.Windows
 	if len(wins) == 0 {

@@ -182,3 +182,22 @@ func TestOpenVocabulary(t *testing.T) {
 		t.Errorf("a baked export: %v", err)
 	}
 }
+
+// The same prompt over three renderings (lung, soft tissue, bone), merged:
+// the tiny model finds the same boxes in each, so NMS keeps one of each.
+func TestDetectEachRenderingMerged(t *testing.T) {
+	m, err := yolo.Open(runtime(t), "../../testdata/models/tiny-yoloseg/model.onnx", nil, "cpu", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	vol := ct(t)
+	each := [][]viewer.Window{{{Center: -600, Width: 1500}}, {{Center: 40, Width: 400}}, {{Center: 480, Width: 2500}}}
+	r, err := m.DetectSlice(context.Background(), vol, viewer.Axial, 2, yolo.Options{Each: each})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Dets) != 2 || r.Dets[0].Mask == nil {
+		t.Errorf("merged %d detections: %+v", len(r.Dets), r.Dets)
+	}
+}
