@@ -118,7 +118,7 @@ func (c *clickPanel) openModel(dir, device string) (*sam.Model, error) {
 	if rt == nil {
 		return nil, errors.New("ONNX Runtime is not loaded: SAM cannot run")
 	}
-	m, err := sam.Open(rt, filepath.Join(dir, "encoder.onnx"), filepath.Join(dir, "decoder.onnx"), sam.DefaultNames, device, 0)
+	m, err := sam.OpenFolder(rt, dir, device, 0)
 	if err != nil {
 		return nil, err
 	}

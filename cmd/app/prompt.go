@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -115,7 +114,7 @@ func runPrompt(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	m, err := sam.Open(rt, filepath.Join(*modelDir, "encoder.onnx"), filepath.Join(*modelDir, "decoder.onnx"), sam.DefaultNames, *device, *threads)
+	m, err := sam.OpenFolder(rt, *modelDir, *device, *threads)
 	if err != nil {
 		return err
 	}

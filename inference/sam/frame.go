@@ -70,3 +70,43 @@ func sample(g *image.Gray, x, y float64) float64 {
 	at := func(i, j int) float64 { return float64(g.Pix[j*g.Stride+i]) }
 	return (at(x0, y0)*(1-fx)+at(x1, y0)*fx)*(1-fy) + (at(x0, y1)*(1-fx)+at(x1, y1)*fx)*fy
 }
+
+// NewStretchFrame is MedSAM's frame: the slice resized to size×size
+// without keeping its aspect.
+func NewStretchFrame(w, h, size int) (Frame, error) {
+	if w <= 0 || h <= 0 || size <= 0 {
+		return Frame{}, fmt.Errorf("sam: cannot frame a %d×%d slice", w, h)
+	}
+	return Frame{Size: size, W: w, H: h, AX: float64(size) / float64(w), AY: float64(size) / float64(h), FW: size, FH: size}, nil
+}
+
+// InputMinMax renders MedSAM's input: the grey slice resampled into the
+// frame and scaled to 0..1 by its own minimum and maximum (no SAM
+// mean/std), repeated into three channels.
+func (f Frame) InputMinMax(g *image.Gray, dst []float32) ([]float32, error) {
+	if g.Rect.Dx() != f.W || g.Rect.Dy() != f.H {
+		return nil, fmt.Errorf("sam: a %v rendering for a %d×%d slice", g.Rect.Size(), f.W, f.H)
+	}
+	n := f.Size * f.Size
+	if cap(dst) < 3*n {
+		dst = make([]float32, 3*n)
+	}
+	dst = dst[:3*n]
+	lo, hi := 255.0, 0.0
+	for _, p := range g.Pix {
+		lo, hi = math.Min(lo, float64(p)), math.Max(hi, float64(p))
+	}
+	span := math.Max(hi-lo, 1e-8)
+	for i := range dst {
+		dst[i] = 0
+	}
+	for Y := 0; Y < f.FH; Y++ {
+		for X := 0; X < f.FW; X++ {
+			v := float32((sample(g, (float64(X)+0.5)/f.AX-0.5, (float64(Y)+0.5)/f.AY-0.5) - lo) / span)
+			for c := 0; c < 3; c++ {
+				dst[c*n+Y*f.Size+X] = v
+			}
+		}
+	}
+	return dst, nil
+}

@@ -3,9 +3,12 @@ package sam
 import (
 	"container/list"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -15,9 +18,15 @@ import (
 
 // Names are an export's tensor names (SAM's ONNX exports by default).
 type Names struct {
-	Image, Embeddings                       string // encoder input and output
-	Coords, Labels, MaskIn, HasMask, OrigSz string // decoder inputs
-	Masks, Scores                           string // decoder outputs
+	Image      string `json:"image"`            // encoder input
+	Embeddings string `json:"image_embeddings"` // encoder output, decoder input
+	Coords     string `json:"point_coords"`     // decoder inputs
+	Labels     string `json:"point_labels"`
+	MaskIn     string `json:"mask_input"`
+	HasMask    string `json:"has_mask_input"`
+	OrigSz     string `json:"orig_im_size"`
+	Masks      string `json:"masks"` // decoder outputs
+	Scores     string `json:"iou_predictions"`
 }
 
 // DefaultNames are the names of SAM's and MobileSAM's ONNX exports.
@@ -25,11 +34,19 @@ var DefaultNames = Names{Image: "image", Embeddings: "image_embeddings",
 	Coords: "point_coords", Labels: "point_labels", MaskIn: "mask_input", HasMask: "has_mask_input", OrigSz: "orig_im_size",
 	Masks: "masks", Scores: "iou_predictions"}
 
+// Kinds of export: SAM's pre-processing (aspect kept, mean/std, points
+// and boxes) or MedSAM's (stretched to the square, min–max, boxes only).
+const (
+	KindSAM    = "sam"
+	KindMedSAM = "medsam"
+)
+
 // Model is an encoder and a decoder of one export.
 type Model struct {
 	Enc, Dec inference.Graph
 	Names    Names
-	Size     int // the encoder's input side (1024)
+	Size     int    // the encoder's input side (1024)
+	Kind     string // KindSAM (default) or KindMedSAM
 }
 
 // Open opens an encoder/decoder pair.
@@ -160,11 +177,15 @@ func (s *Session) Embedding(ctx context.Context, k int) (*Embedding, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := NewFrame(s.Layout.Width, s.Layout.Height, s.Layout.ColSpacing, s.Layout.RowSpacing, s.M.Size)
-	if err != nil {
-		return nil, err
+	var f Frame
+	var in []float32
+	if s.M.Kind == KindMedSAM {
+		if f, err = NewStretchFrame(s.Layout.Width, s.Layout.Height, s.M.Size); err == nil {
+			in, err = f.InputMinMax(g, nil)
+		}
+	} else if f, err = NewFrame(s.Layout.Width, s.Layout.Height, s.Layout.ColSpacing, s.Layout.RowSpacing, s.M.Size); err == nil {
+		in, err = f.Input(g, nil)
 	}
-	in, err := f.Input(g, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +220,9 @@ var ErrEmptyPrompt = errors.New("sam: the prompt has no point and no box")
 func (s *Session) Segment(ctx context.Context, k int, p Prompt) ([]uint8, float32, error) {
 	if len(p.Points) == 0 && p.Box == nil {
 		return nil, 0, ErrEmptyPrompt
+	}
+	if s.M.Kind == KindMedSAM && (len(p.Points) > 0 || p.Box == nil) {
+		return nil, 0, errors.New("sam: MedSAM takes a box prompt only (drag a box)")
 	}
 	W, H := float64(s.Layout.Width), float64(s.Layout.Height)
 	for _, pt := range p.Points {
@@ -332,4 +356,36 @@ func (s *Session) Propagate(ctx context.Context, k0 int, p Prompt, maxSlices int
 		}
 	}
 	return out, nil
+}
+
+// FolderDescription is an export folder's optional sam.json: the kind of
+// pre-processing ("sam" or "medsam") and tensor names that differ from
+// SAM's defaults.
+type FolderDescription struct {
+	Kind  string `json:"kind,omitempty"`
+	Names *Names `json:"names,omitempty"`
+}
+
+// OpenFolder opens DIR/encoder.onnx and DIR/decoder.onnx as DIR/sam.json
+// (when there is one) describes them.
+func OpenFolder(b inference.GraphBackend, dir, device string, threads int) (*Model, error) {
+	d := FolderDescription{Kind: KindSAM}
+	if raw, err := os.ReadFile(filepath.Join(dir, "sam.json")); err == nil {
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return nil, fmt.Errorf("%s: %v", filepath.Join(dir, "sam.json"), err)
+		}
+	}
+	if d.Kind != KindSAM && d.Kind != KindMedSAM {
+		return nil, fmt.Errorf("%s: kind %q (want sam or medsam)", filepath.Join(dir, "sam.json"), d.Kind)
+	}
+	names := DefaultNames
+	if d.Names != nil {
+		names = *d.Names
+	}
+	m, err := Open(b, filepath.Join(dir, "encoder.onnx"), filepath.Join(dir, "decoder.onnx"), names, device, threads)
+	if err != nil {
+		return nil, err
+	}
+	m.Kind = d.Kind
+	return m, nil
 }

@@ -2,6 +2,7 @@ package sam
 
 import (
 	"context"
+	"image"
 	"errors"
 	"math"
 	"strings"
@@ -284,4 +285,52 @@ type badEncoder struct{ fakeEncoder }
 
 func (b *badEncoder) Run(ctx context.Context, in map[string]inference.Value, outs []string) (map[string]inference.Value, error) {
 	return map[string]inference.Value{"image_embeddings": {Shape: []int64{1, 320, 64, 64}, F32: make([]float32, 320*64*64)}}, nil
+}
+
+// MedSAM: the slice stretched to 1024² (no aspect), min–max input, boxes
+// only; the box and the mask map through the stretch.
+func TestMedSAM(t *testing.T) {
+	dec, enc := &fakeDecoder{minLevel: -10}, &fakeEncoder{}
+	m := &Model{Enc: enc, Dec: dec, Names: DefaultNames, Size: 1024, Kind: KindMedSAM}
+	s, err := NewSession(m, testVolume(t), viewer.Coronal, viewer.Window{Center: 40, Width: 400}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Segment(context.Background(), 4, Prompt{Points: []Point{{X: 3, Y: 3, FG: true}}}); err == nil || !strings.Contains(err.Error(), "box prompt only") {
+		t.Errorf("points on MedSAM: %v", err)
+	}
+	box := [4]float64{20, 10, 60, 30}
+	mask, _, err := s.Segment(context.Background(), 4, Prompt{Box: &box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dec.last["point_coords"].F32
+	if math.Abs(float64(c[0])-20*1024.0/200) > 1e-3 || math.Abs(float64(c[1])-10*1024.0/50) > 1e-3 {
+		t.Errorf("box in the stretched frame %v", c[:4])
+	}
+	if sz := dec.last["orig_im_size"].F32; sz[0] != 1024 || sz[1] != 1024 {
+		t.Errorf("orig_im_size %v", sz)
+	}
+	n := 0
+	for p, on := range mask {
+		x, y := p%200, p/200
+		if (on == 1) != (x >= 20 && x < 60 && y >= 10 && y < 30) {
+			t.Fatalf("pixel (%d,%d) %d", x, y, on)
+		}
+		n += int(on)
+	}
+	// The input spans exactly 0..1 (min–max of the rendered slice).
+	f, _ := NewStretchFrame(200, 50, 1024)
+	g := image.NewGray(image.Rect(0, 0, 200, 50))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i % 200)
+	}
+	in, _ := f.InputMinMax(g, nil)
+	lo, hi := float32(1), float32(0)
+	for _, v := range in {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if lo != 0 || hi != 1 || n != 800 {
+		t.Errorf("input range %g..%g, mask %d", lo, hi, n)
+	}
 }
