@@ -2,8 +2,8 @@ package sam
 
 import (
 	"context"
-	"image"
 	"errors"
+	"image"
 	"math"
 	"strings"
 	"sync"
