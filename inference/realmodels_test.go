@@ -11,6 +11,7 @@ import (
 
 	"delineate/inference"
 	"delineate/inference/ort"
+	"delineate/inference/ort/orttest"
 	"delineate/viewer"
 	"delineate/viewer/nifti"
 )
@@ -35,22 +36,7 @@ func shared(t *testing.T, rel string) string {
 
 // runtimeForTest loads ONNX Runtime from the repository's lib/ (where
 // `make` puts it) unless DELINEATE_ORT_LIB says otherwise.
-func runtimeForTest(t testing.TB) *ort.Runtime {
-	t.Helper()
-	lib := ""
-	if os.Getenv(ort.EnvLib) == "" {
-		if p, err := filepath.Abs("../lib/libonnxruntime.so.1"); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				lib = p
-			}
-		}
-	}
-	rt, err := ort.Load(lib)
-	if err != nil {
-		t.Skipf("ONNX Runtime not available (run `make deps`): %v", err)
-	}
-	return rt
-}
+func runtimeForTest(t testing.TB) *ort.Runtime { return orttest.Runtime(t) }
 
 var (
 	t1Once sync.Once

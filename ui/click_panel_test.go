@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"delineate/inference/ort"
+	"delineate/inference/ort/orttest"
 	"delineate/viewer"
 )
 
@@ -14,10 +14,8 @@ import (
 // the box): a drag on the axial view gives a mask of the dragged box in
 // the prediction layer; Propagate carries it through every slice.
 func TestClickToolBoxAndPropagate(t *testing.T) {
-	if lib, err := filepath.Abs("../lib/libonnxruntime.so.1"); err == nil {
-		if _, err := os.Stat(lib); err == nil {
-			t.Setenv(ort.EnvLib, lib)
-		}
+	if lib := orttest.Lib(); lib != "" {
+		t.Setenv(ort.EnvLib, lib)
 	}
 	ws := newTestWorkstation(t)
 	if ws.ai.rt == nil {

@@ -7,19 +7,17 @@ import (
 	"strings"
 	"testing"
 
+	"delineate/inference/ort/orttest"
 	"delineate/viewer/nifti"
 )
 
 func ortLibForTest(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs("../../lib/libonnxruntime.so.1")
-	if err == nil {
-		if _, err = os.Stat(p); err == nil {
-			return p
-		}
+	p := orttest.Lib()
+	if p == "" {
+		t.Skip("ONNX Runtime library not present (run `make deps`)")
 	}
-	t.Skipf("ONNX Runtime library not present (run `make deps`): %v", err)
-	return ""
+	return p
 }
 
 // detect with the tiny YOLO-seg export on the real CT series: every slice

@@ -82,22 +82,11 @@ func (r *Runtime) OpenGraph(spec inference.GraphSpec) (inference.Graph, error) {
 }
 
 func newGraphSession(spec inference.NetSpec, inputs, outputs []string, device string) (*ortgo.DynamicAdvancedSession, error) {
-	opts, err := ortgo.NewSessionOptions()
+	opts, err := sessionOptions(spec.Threads, device)
 	if err != nil {
 		return nil, err
 	}
 	defer opts.Destroy()
-	if spec.Threads > 0 {
-		if err := opts.SetIntraOpNumThreads(spec.Threads); err != nil {
-			return nil, err
-		}
-	}
-	_ = opts.SetInterOpNumThreads(1)
-	if device == "cuda" {
-		if err := appendCUDA(opts); err != nil {
-			return nil, err
-		}
-	}
 	s, err := ortgo.NewDynamicAdvancedSession(spec.Path, inputs, outputs, opts)
 	if err != nil {
 		return nil, &ModelError{Path: spec.Path, Err: strings.TrimPrefix(err.Error(), "Error creating C session: ")}

@@ -222,28 +222,41 @@ func (e *ModelError) Error() string {
 	return fmt.Sprintf("ONNX Runtime refuses %s: %s", e.Path, e.Err)
 }
 
-func newSession(spec inference.NetSpec, device string) (*session, error) {
+// sessionOptions are the options every session gets: intra-op threads
+// (0: ONNX Runtime's default), no inter-op parallelism (one tile or one
+// prompt at a time), and the CUDA provider when device is cuda. The
+// caller destroys them.
+func sessionOptions(threads int, device string) (*ortgo.SessionOptions, error) {
 	opts, err := ortgo.NewSessionOptions()
 	if err != nil {
 		return nil, err
 	}
-	defer opts.Destroy()
-	if spec.Threads > 0 {
-		if err := opts.SetIntraOpNumThreads(spec.Threads); err != nil {
+	if threads > 0 {
+		if err := opts.SetIntraOpNumThreads(threads); err != nil {
+			opts.Destroy()
 			return nil, err
 		}
 	}
-	// One tile at a time: no inter-op parallelism to share the cores with.
 	_ = opts.SetInterOpNumThreads(1)
+	if device == "cuda" {
+		if err := appendCUDA(opts); err != nil {
+			opts.Destroy()
+			return nil, err
+		}
+	}
+	return opts, nil
+}
+
+func newSession(spec inference.NetSpec, device string) (*session, error) {
+	opts, err := sessionOptions(spec.Threads, device)
+	if err != nil {
+		return nil, err
+	}
+	defer opts.Destroy()
 	// The arena keeps the largest tile's buffers for the life of the
 	// session; without it memory returns to the system between tiles and
 	// the memory estimate of the tiler holds.
 	_ = opts.SetCpuMemArena(false)
-	if device == "cuda" {
-		if err := appendCUDA(opts); err != nil {
-			return nil, err
-		}
-	}
 	var s *ortgo.DynamicAdvancedSession
 	if spec.Data != nil {
 		s, err = ortgo.NewDynamicAdvancedSessionWithONNXData(spec.Data, []string{spec.Input}, []string{spec.Output}, opts)

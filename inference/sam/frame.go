@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+
+	"delineate/viewer"
 )
 
 // Frame maps slice pixels to the encoder's input: the slice resampled to
@@ -51,24 +53,13 @@ func (f Frame) Input(g *image.Gray, dst []float32) ([]float32, error) {
 	}
 	for Y := 0; Y < f.FH; Y++ {
 		for X := 0; X < f.FW; X++ {
-			v := float32(sample(g, (float64(X)+0.5)/f.AX-0.5, (float64(Y)+0.5)/f.AY-0.5))
+			v := float32(viewer.SampleGray(g, (float64(X)+0.5)/f.AX-0.5, (float64(Y)+0.5)/f.AY-0.5))
 			for c := 0; c < 3; c++ {
 				dst[c*n+Y*f.Size+X] = (v - mean[c]) / std[c]
 			}
 		}
 	}
 	return dst, nil
-}
-
-func sample(g *image.Gray, x, y float64) float64 {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	x = math.Max(0, math.Min(x, float64(w-1)))
-	y = math.Max(0, math.Min(y, float64(h-1)))
-	x0, y0 := int(x), int(y)
-	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
-	fx, fy := x-float64(x0), y-float64(y0)
-	at := func(i, j int) float64 { return float64(g.Pix[j*g.Stride+i]) }
-	return (at(x0, y0)*(1-fx)+at(x1, y0)*fx)*(1-fy) + (at(x0, y1)*(1-fx)+at(x1, y1)*fx)*fy
 }
 
 // NewStretchFrame is MedSAM's frame: the slice resized to size×size
@@ -102,7 +93,7 @@ func (f Frame) InputMinMax(g *image.Gray, dst []float32) ([]float32, error) {
 	}
 	for Y := 0; Y < f.FH; Y++ {
 		for X := 0; X < f.FW; X++ {
-			v := float32((sample(g, (float64(X)+0.5)/f.AX-0.5, (float64(Y)+0.5)/f.AY-0.5) - lo) / span)
+			v := float32((viewer.SampleGray(g, (float64(X)+0.5)/f.AX-0.5, (float64(Y)+0.5)/f.AY-0.5) - lo) / span)
 			for c := 0; c < 3; c++ {
 				dst[c*n+Y*f.Size+X] = v
 			}

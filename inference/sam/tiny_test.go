@@ -2,31 +2,15 @@ package sam_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"delineate/inference/ort"
+	"delineate/inference/ort/orttest"
 	"delineate/inference/sam"
 	"delineate/viewer"
 )
 
-func runtime(t *testing.T) *ort.Runtime {
-	t.Helper()
-	lib := ""
-	if os.Getenv(ort.EnvLib) == "" {
-		if p, err := filepath.Abs("../../lib/libonnxruntime.so.1"); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				lib = p
-			}
-		}
-	}
-	rt, err := ort.Load(lib)
-	if err != nil {
-		t.Skipf("ONNX Runtime not available (run `make deps`): %v", err)
-	}
-	return rt
-}
+func runtime(t *testing.T) *ort.Runtime { return orttest.Runtime(t) }
 
 // The tiny SAM-contract encoder and decoder (make_prompt_models.py)
 // through ONNX Runtime: the decoder's mask is its box, so a box prompt on
@@ -83,11 +67,7 @@ func TestTinySAM(t *testing.T) {
 // decoder (the tiny one: nearly free, so this is Delineate's own share:
 // prompt tensors, the 512² mask back on the slice) per click.
 func BenchmarkClickCached(b *testing.B) {
-	lib, _ := filepath.Abs("../../lib/libonnxruntime.so.1")
-	rt, err := ort.Load(lib)
-	if err != nil {
-		b.Skip(err)
-	}
+	rt := orttest.Runtime(b)
 	m, err := sam.Open(rt, "../../testdata/models/tiny-sam/encoder.onnx", "../../testdata/models/tiny-sam/decoder.onnx", sam.DefaultNames, "cpu", 0)
 	if err != nil {
 		b.Fatal(err)

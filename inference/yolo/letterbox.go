@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+
+	"delineate/viewer"
 )
 
 // Letterbox maps slice pixels to the network's square input and back. A
@@ -75,25 +77,10 @@ func (l Letterbox) Input(grey []*image.Gray, dst []float32) ([]float32, error) {
 					plane[Y*l.Size+X] = pad
 					continue
 				}
-				plane[Y*l.Size+X] = float32(bilinear(g, sx-0.5, sy-0.5) / 255)
+				plane[Y*l.Size+X] = float32(viewer.SampleGray(g, sx-0.5, sy-0.5) / 255)
 			}
 		}
 		copy(dst[c*n:(c+1)*n], plane)
 	}
 	return dst, nil
-}
-
-// bilinear samples g at pixel-centre coordinates (x, y), clamped at the
-// edges.
-func bilinear(g *image.Gray, x, y float64) float64 {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	x = math.Max(0, math.Min(x, float64(w-1)))
-	y = math.Max(0, math.Min(y, float64(h-1)))
-	x0, y0 := int(x), int(y)
-	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
-	fx, fy := x-float64(x0), y-float64(y0)
-	at := func(i, j int) float64 { return float64(g.Pix[j*g.Stride+i]) }
-	top := at(x0, y0)*(1-fx) + at(x1, y0)*fx
-	bot := at(x0, y1)*(1-fx) + at(x1, y1)*fx
-	return top*(1-fy) + bot*fy
 }

@@ -3,31 +3,16 @@ package yolo_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"delineate/inference/ort"
+	"delineate/inference/ort/orttest"
 	"delineate/inference/yolo"
 	"delineate/viewer"
 )
 
-func runtime(t *testing.T) *ort.Runtime {
-	t.Helper()
-	lib := ""
-	if os.Getenv(ort.EnvLib) == "" {
-		if p, err := filepath.Abs("../../lib/libonnxruntime.so.1"); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				lib = p
-			}
-		}
-	}
-	rt, err := ort.Load(lib)
-	if err != nil {
-		t.Skipf("ONNX Runtime not available (run `make deps`): %v", err)
-	}
-	return rt
-}
+func runtime(t *testing.T) *ort.Runtime { return orttest.Runtime(t) }
 
 // ct is a 512×384×5 CT of 0.8 × 0.8 × 2.5 mm voxels: a non-square slice.
 func ct(t *testing.T) *viewer.Volume {
