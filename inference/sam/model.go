@@ -192,6 +192,9 @@ func (s *Session) Embedding(ctx context.Context, k int) (*Embedding, error) {
 	sz := int64(s.M.Size)
 	out, err := s.M.Enc.Run(ctx, map[string]inference.Value{s.M.Names.Image: {Shape: []int64{1, 3, sz, sz}, F32: in}}, []string{s.M.Names.Embeddings})
 	if err != nil {
+		if msg := err.Error(); strings.Contains(msg, "dimension") || strings.Contains(msg, "shape") {
+			return nil, fmt.Errorf("SAM encoder: it does not take a %d×%d image (a different input size? say \"size\" in sam.json): %w", sz, sz, err)
+		}
 		return nil, fmt.Errorf("SAM encoder: %w", err)
 	}
 	e := &Embedding{Key: key, Frame: f, Value: out[s.M.Names.Embeddings]}
@@ -363,6 +366,7 @@ func (s *Session) Propagate(ctx context.Context, k0 int, p Prompt, maxSlices int
 // SAM's defaults.
 type FolderDescription struct {
 	Kind  string `json:"kind,omitempty"`
+	Size  int    `json:"size,omitempty"` // the encoder's input side (default 1024)
 	Names *Names `json:"names,omitempty"`
 }
 
@@ -387,5 +391,8 @@ func OpenFolder(b inference.GraphBackend, dir, device string, threads int) (*Mod
 		return nil, err
 	}
 	m.Kind = d.Kind
+	if d.Size > 0 {
+		m.Size = d.Size
+	}
 	return m, nil
 }

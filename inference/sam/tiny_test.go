@@ -2,6 +2,7 @@ package sam_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"delineate/inference/ort"
@@ -61,6 +62,13 @@ func TestTinySAM(t *testing.T) {
 	if s.Cache.Len() != 7 {
 		t.Errorf("%d embeddings cached", s.Cache.Len())
 	}
+	// An encoder given the wrong input size says so, and nothing is cached.
+	m.Size = 512
+	s2, _ := sam.NewSession(m, vol, viewer.Sagittal, viewer.Window{Center: 40, Width: 400}, nil)
+	if _, _, err := s2.Segment(context.Background(), 3, sam.Prompt{Box: &box}); err == nil || !strings.Contains(err.Error(), "does not take a 512×512 image") {
+		t.Errorf("wrong input size: %v", err)
+	}
+	m.Size = 1024
 }
 
 // BenchmarkClickCached: a click once the slice's embedding is cached — the

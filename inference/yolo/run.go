@@ -69,6 +69,17 @@ func Open(b inference.GraphBackend, path string, names []string, device string, 
 		return nil, err
 	}
 	m := &Model{Graph: g, Names: names, Size: 640, Input: "images", Outputs: spec.Outputs, TextFeats: len(spec.Inputs) == 2}
+	if s, ok := g.Metadata()["imgsz"]; ok {
+		// Ultralytics writes the export's input size, e.g. "[640, 640]".
+		var w, h int
+		if n, _ := fmt.Sscanf(strings.Trim(s, "[]() "), "%d, %d", &h, &w); n == 2 {
+			if w != h || w <= 0 {
+				g.Close()
+				return nil, fmt.Errorf("yolo: the export's input is %d×%d; only square inputs are supported (export with a square imgsz)", w, h)
+			}
+			m.Size = w
+		}
+	}
 	if m.TextFeats {
 		// Open vocabulary: the classes are the prompts (SetPrompts).
 		return m, nil

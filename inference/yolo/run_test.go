@@ -40,7 +40,7 @@ func TestTinyYOLOSeg(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if len(m.Names) != 2 || m.Names[0] != "lung nodule" || len(m.Outputs) != 2 {
+	if len(m.Names) != 2 || m.Names[0] != "lung nodule" || len(m.Outputs) != 2 || m.Size != 640 {
 		t.Fatalf("names %q, outputs %v", m.Names, m.Outputs)
 	}
 	vol := ct(t)
