@@ -308,13 +308,7 @@ func (c *clickPanel) show(l viewer.SliceLayout, masks map[int][]uint8, name stri
 	_ = lm.Table.Set(viewer.Label{ID: 1, Name: "prompted", Colour: viewer.DefaultLabelColours()[1], Visible: true})
 	n := 0
 	for k, mask := range masks {
-		for p, on := range mask {
-			if on == 1 {
-				v := l.Voxel(k, p%l.Width, p/l.Width)
-				lm.Set(lm.Volume.Index(v[0], v[1], v[2]), 1)
-				n++
-			}
-		}
+		n += lm.PaintSlice(l, k, mask, 1)
 	}
 	if c.pred != nil {
 		ws.preds.drop(c.pred)

@@ -224,41 +224,12 @@ func (f *findPanel) detect(ctx context.Context, j *inference.Job, dir, device, p
 		if err != nil {
 			return nil, fmt.Errorf("slice %d: %w", s, err)
 		}
-		for _, det := range r.Dets {
-			paintDetection(lm, l, s, det, res.counts)
-		}
+		yolo.Paint(lm, r, res.counts)
 		slices = append(slices, r)
 	}
 	res.findings = yolo.Group(vol.Geometry, slices, m.Names, 0.3)
 	res.slices = len(slices)
 	return res, nil
-}
-
-// paintDetection writes a detection into the label map: its mask, or its box when
-// the detector gives no masks.
-func paintDetection(lm *viewer.LabelMap, l viewer.SliceLayout, k int, d yolo.Detection, counts map[int]int) {
-	id := d.Class + 1
-	set := func(x, y int) {
-		v := l.Voxel(k, x, y)
-		i := lm.Volume.Index(v[0], v[1], v[2])
-		if lm.At(i) != id {
-			lm.Set(i, id)
-			counts[id]++
-		}
-	}
-	if d.Mask != nil {
-		for p, on := range d.Mask {
-			if on == 1 {
-				set(p%l.Width, p/l.Width)
-			}
-		}
-		return
-	}
-	for y := int(d.Box[1]); y < int(d.Box[3]+0.999) && y < l.Height; y++ {
-		for x := int(d.Box[0]); x < int(d.Box[2]+0.999) && x < l.Width; x++ {
-			set(x, y)
-		}
-	}
 }
 
 // findFinished puts what a Find job found in the prediction layer.

@@ -198,3 +198,23 @@ func (m *LabelMap) Present() []int {
 	}
 	return ids
 }
+
+// PaintSlice writes id into the voxels of slice k (plane layout l) where
+// mask (W×H, row-major as the slice shows it) is non-zero, and returns how
+// many voxels changed: how a mask found on a slice (a detector's, a
+// prompted segmenter's) becomes labels.
+func (m *LabelMap) PaintSlice(l SliceLayout, k int, mask []uint8, id int) int {
+	changed := 0
+	for p, on := range mask {
+		if on == 0 {
+			continue
+		}
+		v := l.Voxel(k, p%l.Width, p/l.Width)
+		i := m.Index(v[0], v[1], v[2])
+		if m.At(i) != id {
+			m.Set(i, id)
+			changed++
+		}
+	}
+	return changed
+}

@@ -18,6 +18,7 @@ import (
 	"delineate/project"
 	"delineate/project/labelstudio"
 	"delineate/viewer"
+	"delineate/viewer/nifti"
 )
 
 // runDetect: `detect --model DIR|FILE.onnx IMAGE --out DETS.json …` — a
@@ -165,18 +166,15 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *masks != "" {
-		ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
-		for _, r := range results {
-			for _, d := range r.Dets {
-				for p, on := range d.Mask {
-					if on == 1 {
-						v := r.Layout.Voxel(r.K, p%r.Layout.Width, p/r.Layout.Width)
-						ids[vol.Index(v[0], v[1], v[2])] = uint16(d.Class + 1)
-					}
-				}
-			}
+		lm, err := viewer.NewLabelMap(vol.Geometry, len(m.Names)+1)
+		if err != nil {
+			return err
 		}
-		if err := labelstudio.WriteLabels(*masks, vol.Geometry, ids, *force); err != nil {
+		counts := map[int]int{}
+		for _, r := range results {
+			yolo.Paint(lm, r, counts)
+		}
+		if err := nifti.Write(*masks, lm.Volume, nifti.WriteOptions{Overwrite: *force, Description: "delineate detect " + desc.Name}); err != nil {
 			return err
 		}
 	}

@@ -12,8 +12,8 @@ import (
 	"delineate/inference/ort"
 	"delineate/inference/sam"
 	"delineate/project"
-	"delineate/project/labelstudio"
 	"delineate/viewer"
+	"delineate/viewer/nifti"
 )
 
 // listFlag collects a repeated flag.
@@ -137,18 +137,15 @@ func runPrompt(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
+	lm, err := viewer.NewLabelMap(vol.Geometry, 1)
+	if err != nil {
+		return err
+	}
 	n := 0
 	for k, mk := range masks {
-		for p, on := range mk {
-			if on == 1 {
-				v := l.Voxel(k, p%l.Width, p/l.Width)
-				ids[vol.Index(v[0], v[1], v[2])] = 1
-				n++
-			}
-		}
+		n += lm.PaintSlice(l, k, mk, 1)
 	}
-	if err := labelstudio.WriteLabels(*out, vol.Geometry, ids, *force); err != nil {
+	if err := nifti.Write(*out, lm.Volume, nifti.WriteOptions{Overwrite: *force, Description: "delineate prompt"}); err != nil {
 		return err
 	}
 	ml := float64(n) * vol.Spacing[0] * vol.Spacing[1] * vol.Spacing[2] / 1000

@@ -123,3 +123,22 @@ func label(names []string, c int) string {
 	}
 	return fmt.Sprintf("class %d", c)
 }
+
+// Paint writes a slice's detections into a label map, class c as id c+1:
+// each detection's mask, or its box for detect exports (no masks). It
+// adds the voxels each id gained to counts.
+func Paint(lm *viewer.LabelMap, r SliceResult, counts map[int]int) {
+	l := r.Layout
+	for _, d := range r.Dets {
+		mask := d.Mask
+		if mask == nil {
+			mask = make([]uint8, l.Width*l.Height)
+			for y := int(d.Box[1]); y < int(math.Ceil(d.Box[3])) && y < l.Height; y++ {
+				for x := int(d.Box[0]); x < int(math.Ceil(d.Box[2])) && x < l.Width; x++ {
+					mask[y*l.Width+x] = 1
+				}
+			}
+		}
+		counts[d.Class+1] += lm.PaintSlice(l, r.K, mask, d.Class+1)
+	}
+}
