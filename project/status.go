@@ -45,3 +45,20 @@ func (s Status) Valid() bool {
 	}
 	return false
 }
+
+// ParseStatuses reads a comma-separated list of statuses ("done,needs
+// review"); "" is none.
+func ParseStatuses(s string) ([]Status, error) {
+	var out []Status
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		st, err := ParseStatus(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"delineate/project"
 	"delineate/project/nnunet"
@@ -33,13 +32,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 || *out == "" || *id == 0 || *name == "" {
 		return usageErrorf("export nnunet takes PROJECT, --out, --id and --name")
 	}
-	var sts []project.Status
-	for _, s := range strings.Split(*status, ",") {
-		st, err := project.ParseStatus(s)
-		if err != nil {
-			return usageErrorf("--status: %v", err)
-		}
-		sts = append(sts, st)
+	sts, err := project.ParseStatuses(*status)
+	if err != nil {
+		return usageErrorf("--status: %v", err)
 	}
 	p, err := project.Open(pos[0])
 	if err != nil {

@@ -17,16 +17,6 @@ import (
 	"delineate/viewer/labels"
 )
 
-// caseGrid and labelsOn: the image on its label maps' grid, and a label
-// map put there (project.LoadImage, project.LabelsOn).
-func caseGrid(ctx context.Context, path string) (*viewer.Volume, error) {
-	return project.LoadImage(ctx, path)
-}
-
-func labelsOn(vol *viewer.Volume, path string) (*viewer.Volume, error) {
-	return project.LabelsOn(vol, path)
-}
-
 func isProject(path string) bool {
 	_, err := os.Stat(filepath.Join(path, project.FileName))
 	return err == nil
@@ -92,27 +82,21 @@ func runExportLabelStudio(ctx context.Context, args []string, stdout, stderr io.
 		}
 		defer p.Close()
 		table = p.Labels
-		var sts []project.Status
-		if *status != "" {
-			for _, v := range strings.Split(*status, ",") {
-				st, err := project.ParseStatus(v)
-				if err != nil {
-					return usageErrorf("--status: %v", err)
-				}
-				sts = append(sts, st)
-			}
+		sts, err := project.ParseStatuses(*status)
+		if err != nil {
+			return usageErrorf("--status: %v", err)
 		}
 		if items, err = labelstudio.ProjectItems(ctx, p, sts); err != nil {
 			return err
 		}
 	} else {
-		vol, err := caseGrid(ctx, pos[0])
+		vol, err := project.LoadImage(ctx, pos[0])
 		if err != nil {
 			return err
 		}
 		it := labelstudio.Item{Case: "case_0001", Volume: vol}
 		if *labelPath != "" {
-			if it.Labels, err = labelsOn(vol, *labelPath); err != nil {
+			if it.Labels, err = project.LabelsOn(vol, *labelPath); err != nil {
 				return err
 			}
 			lm, err := viewer.LabelMapFromVolume(it.Labels)
@@ -233,7 +217,7 @@ func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string
 	if _, err := os.Stat(out); err == nil && !force {
 		return fmt.Errorf("%s exists; pass --force to overwrite it", out)
 	}
-	vol, err := caseGrid(ctx, image)
+	vol, err := project.LoadImage(ctx, image)
 	if err != nil {
 		return err
 	}
@@ -262,7 +246,7 @@ func pullToImage(ctx context.Context, tasks []labelstudio.Task, local map[string
 	}
 	ids := make([]uint16, vol.Dims[0]*vol.Dims[1]*vol.Dims[2])
 	if base != "" {
-		lab, err := labelsOn(vol, base)
+		lab, err := project.LabelsOn(vol, base)
 		if err != nil {
 			return err
 		}

@@ -154,20 +154,12 @@ func projectAdd(args []string, stdout, stderr io.Writer) error {
 // attachLabels copies a label map into the project after checking that it
 // lies on the image's grid.
 func attachLabels(p *project.Project, c *project.Case, img, labelPath string) error {
-	vol, st, err := openVolume(context.Background(), img, 0)
+	vol, err := project.LoadImage(context.Background(), img)
 	if err != nil {
 		return fmt.Errorf("%s: %w", img, err)
 	}
-	if st.FromDICOM(0) {
-		vol = dcm2niixLayout(vol)
-	}
-	lab, err := nifti.Read(labelPath)
-	if err != nil {
-		return fmt.Errorf("labels: %w", err)
-	}
-	if _, err := viewer.AlignTo(vol.Geometry, lab, 0.01); err != nil {
-		return fmt.Errorf("labels %s are not on the image's grid (image %v at %.3g mm, labels %v at %.3g mm): nothing was added",
-			labelPath, vol.Dims, vol.Spacing, lab.Dims, lab.Spacing)
+	if _, err := project.LabelsOn(vol, labelPath); err != nil {
+		return fmt.Errorf("%w: nothing was added", err)
 	}
 	if err := os.MkdirAll(filepath.Join(p.Dir(), "labels"), 0o755); err != nil {
 		return err
