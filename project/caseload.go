@@ -22,10 +22,17 @@ func LoadImage(ctx context.Context, path string) (*viewer.Volume, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.FromDICOM(0) {
-		img = viewer.FlipAxis(img, 1)
+	return LabelGrid(img, st.FromDICOM(0)), nil
+}
+
+// LabelGrid puts a loaded image (or labels drawn on it) on the grid its
+// label maps use: a DICOM series' rows bottom-up, as dcm2niix stores them;
+// NIfTI as it is.
+func LabelGrid(v *viewer.Volume, fromDICOM bool) *viewer.Volume {
+	if fromDICOM {
+		return viewer.FlipAxis(v, 1)
 	}
-	return img, nil
+	return v
 }
 
 // LabelsOn reads a label map and puts it on img's grid (the same voxels

@@ -487,6 +487,16 @@ func (p *Project) Update(fn func()) {
 	fn()
 }
 
+// ParseColour reads a label colour as the project file writes it
+// ("#rrggbb").
+func ParseColour(s string) (color.RGBA, bool) {
+	var r, g, b uint8
+	if n, err := fmt.Sscanf(s, "#%02x%02x%02x", &r, &g, &b); err != nil || n != 3 {
+		return color.RGBA{}, false
+	}
+	return color.RGBA{r, g, b, 255}, true
+}
+
 // Table is the project's label table in the viewer's form (colours that
 // do not parse get the viewer's default for their id).
 func (p *Project) Table() *viewer.LabelTable {
@@ -495,10 +505,9 @@ func (p *Project) Table() *viewer.LabelTable {
 	defaults := viewer.DefaultLabelColours()
 	t := &viewer.LabelTable{}
 	for _, l := range p.Labels {
-		c := defaults[l.ID%len(defaults)]
-		var r, g, b uint8
-		if n, err := fmt.Sscanf(l.Colour, "#%02x%02x%02x", &r, &g, &b); err == nil && n == 3 {
-			c = color.RGBA{r, g, b, 255}
+		c, ok := ParseColour(l.Colour)
+		if !ok {
+			c = defaults[l.ID%len(defaults)]
 		}
 		t.Labels = append(t.Labels, viewer.Label{ID: l.ID, Name: l.Name, Colour: c, Visible: true})
 	}

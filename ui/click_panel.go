@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 
@@ -76,21 +74,9 @@ func newClickPanel(ws *Workstation) *clickPanel {
 }
 
 func (c *clickPanel) scan() {
-	for _, root := range modelRoots(c.ws) {
-		entries, _ := os.ReadDir(root)
-		for _, e := range entries {
-			d := filepath.Join(root, e.Name())
-			if isSAMDir(d) {
-				c.addDir(d)
-			}
-		}
+	for _, d := range sam.FindExports(inference.ModelDirs(c.ws.modelsDir)) {
+		c.addDir(d)
 	}
-}
-
-func isSAMDir(d string) bool {
-	_, e1 := os.Stat(filepath.Join(d, "encoder.onnx"))
-	_, e2 := os.Stat(filepath.Join(d, "decoder.onnx"))
-	return e1 == nil && e2 == nil
 }
 
 func (c *clickPanel) addDir(d string) {
@@ -382,8 +368,6 @@ func (c *clickPanel) submitState() {
 	c.pending = submitted{gen: c.gen, dir: c.sel.Selected, device: ws.ai.deviceSel.Selected, vol: ws.scene.Volume,
 		win: ws.scene.LUT.Window(), plane: c.plane, slice: c.slice, prompt: p, studyLoadGen: ws.loadGen}
 }
-
-func modelRoots(ws *Workstation) []string { return inference.ModelDirs(ws.modelsDir) }
 
 // reset forgets the prompt and the tool's prediction (a new study opened)
 // and turns the tool off.

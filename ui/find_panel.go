@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -63,13 +61,8 @@ func newFindPanel(ws *Workstation) *findPanel {
 
 // scan lists detector folders inside the models folders.
 func (f *findPanel) scan() {
-	for _, root := range inference.ModelDirs(f.ws.modelsDir) {
-		entries, _ := os.ReadDir(root)
-		for _, e := range entries {
-			if _, err := os.Stat(filepath.Join(root, e.Name(), yolo.DescriptionFile)); err == nil {
-				f.addDir(filepath.Join(root, e.Name()))
-			}
-		}
+	for _, d := range yolo.FindDetectors(inference.ModelDirs(f.ws.modelsDir)) {
+		f.addDir(d)
 	}
 }
 

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,11 +36,9 @@ func (ws *Workstation) lsSource() (*lsSource, error) {
 	if ws.scene == nil || ws.editor.labels == nil {
 		return nil, errors.New("open a project, or an image with labels, to export Label Studio tasks")
 	}
-	vol, lab := ws.scene.Volume, ws.editor.labels.Volume
-	if ws.study != nil && ws.seriesIdx >= 0 && ws.study.FromDICOM(ws.seriesIdx) {
-		// The grid `labelstudio pull --image` and project cases use.
-		vol, lab = viewer.FlipAxis(vol, 1), viewer.FlipAxis(lab, 1)
-	}
+	// The grid `labelstudio pull --image` and project cases use.
+	dicom := ws.study != nil && ws.seriesIdx >= 0 && ws.study.FromDICOM(ws.seriesIdx)
+	vol, lab := project.LabelGrid(ws.scene.Volume, dicom), project.LabelGrid(ws.editor.labels.Volume, dicom)
 	var table []project.Label
 	for _, l := range ws.editor.labels.Table.Labels {
 		table = append(table, project.Label{ID: l.ID, Name: l.Name, Colour: fmt.Sprintf("#%02x%02x%02x", l.Colour.R, l.Colour.G, l.Colour.B)})
@@ -263,11 +258,8 @@ func previewImage(grey *image.Gray, t *labelstudio.Task, table []project.Label) 
 		if id, ok := t.Meta.Labels[r.Value.BrushLabels[0]]; ok {
 			c = colours[id%len(colours)]
 			for _, l := range table {
-				var rr, gg, bb uint8
-				if l.ID == id {
-					if k, _ := fmt.Sscanf(l.Colour, "#%02x%02x%02x", &rr, &gg, &bb); k == 3 {
-						c = color.RGBA{rr, gg, bb, 255}
-					}
+				if pc, ok := project.ParseColour(l.Colour); ok && l.ID == id {
+					c = pc
 				}
 			}
 		}
@@ -311,43 +303,6 @@ func (ws *Workstation) runLabelStudioExport(src *lsSource, out string, o labelst
 	}()
 }
 
-// lsTokenPath is where a Label Studio token is remembered for a server:
-// a file of mode 0600 in the user's config folder, never in a project.
-func lsTokenPath(server string) (string, error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", err
-	}
-	host := server
-	if u, err := url.Parse(server); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	return filepath.Join(dir, "delineate", "labelstudio", notName.ReplaceAllString(host, "_")+".token"), nil
-}
-
-func rememberToken(server, tok string) error {
-	p, err := lsTokenPath(server)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	return project.WriteFileAtomic(p, []byte(tok+"\n"), 0o600)
-}
-
-func rememberedToken(server string) string {
-	p, err := lsTokenPath(server)
-	if err != nil {
-		return ""
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
-
 // uploadLabelStudio asks for the server, project and token and uploads
 // the last export's predictions: a dry run first by default, then the
 // summary (uploaded, skipped and why, failed and why).
@@ -358,9 +313,9 @@ func (ws *Workstation) uploadLabelStudio() {
 	projectID.SetText(ws.app.Preferences().StringWithFallback("labelstudio.project", "1"))
 	token := widget.NewPasswordEntry()
 	token.SetPlaceHolder("API token (legacy or personal access token)")
-	token.SetText(rememberedToken(server.Text))
+	token.SetText(labelstudio.LoadToken(server.Text))
 	server.OnChanged = func(s string) {
-		if t := rememberedToken(s); t != "" {
+		if t := labelstudio.LoadToken(s); t != "" {
 			token.SetText(t)
 		}
 	}
@@ -400,7 +355,7 @@ func (ws *Workstation) uploadLabelStudio() {
 		ws.app.Preferences().SetString("labelstudio.url", server.Text)
 		ws.app.Preferences().SetString("labelstudio.project", projectID.Text)
 		if remember.Checked {
-			if err := rememberToken(server.Text, strings.TrimSpace(token.Text)); err != nil {
+			if err := labelstudio.SaveToken(server.Text, strings.TrimSpace(token.Text)); err != nil {
 				ws.showError(fmt.Errorf("remembering the token: %w", err))
 			}
 		}
@@ -514,7 +469,7 @@ func (ws *Workstation) pullLabelStudio() {
 	projectID := widget.NewEntry()
 	projectID.SetText(ws.app.Preferences().StringWithFallback("labelstudio.project", "1"))
 	token := widget.NewPasswordEntry()
-	token.SetText(rememberedToken(server.Text))
+	token.SetText(labelstudio.LoadToken(server.Text))
 	file := widget.NewEntry()
 	file.SetPlaceHolder("export.json (Label Studio → Export → JSON)")
 	local := widget.NewEntry()

@@ -123,15 +123,15 @@ func TestLabelStudioExportAndUploadFromUI(t *testing.T) {
 		t.Errorf("pulled prediction has %d voxels of label 2, want %d (slice 5 cleared)", got, want)
 	}
 
-	if err := rememberToken(s.URL, s.Legacy); err != nil {
+	if err := labelstudio.SaveToken(s.URL, s.Legacy); err != nil {
 		t.Fatal(err)
 	}
-	tp, _ := lsTokenPath(s.URL)
+	tp, _ := labelstudio.TokenPath(s.URL)
 	st, err := os.Stat(tp)
 	if err != nil || st.Mode().Perm() != 0o600 || strings.HasPrefix(tp, dir) {
 		t.Errorf("token file %s: %v %v", tp, st.Mode(), err)
 	}
-	if rememberedToken(s.URL) != s.Legacy {
+	if labelstudio.LoadToken(s.URL) != s.Legacy {
 		t.Error("token not remembered")
 	}
 	ws.worklist.setProject(nil)

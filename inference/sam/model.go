@@ -396,3 +396,24 @@ func OpenFolder(b inference.GraphBackend, dir, device string, threads int) (*Mod
 	}
 	return m, nil
 }
+
+// IsExport says whether dir holds an encoder.onnx and a decoder.onnx.
+func IsExport(dir string) bool {
+	_, e1 := os.Stat(filepath.Join(dir, "encoder.onnx"))
+	_, e2 := os.Stat(filepath.Join(dir, "decoder.onnx"))
+	return e1 == nil && e2 == nil
+}
+
+// FindExports lists the folders directly inside roots that are exports.
+func FindExports(roots []string) []string {
+	var out []string
+	for _, root := range roots {
+		entries, _ := os.ReadDir(root)
+		for _, e := range entries {
+			if d := filepath.Join(root, e.Name()); IsExport(d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -107,3 +107,19 @@ func (d *Description) Renderings(vol *viewer.Volume) ([]viewer.Window, [][]viewe
 	}
 	return wins, each, nil
 }
+
+// FindDetectors lists the folders directly inside roots that hold a
+// detector.json.
+func FindDetectors(roots []string) []string {
+	var out []string
+	for _, root := range roots {
+		entries, _ := os.ReadDir(root)
+		for _, e := range entries {
+			d := filepath.Join(root, e.Name())
+			if _, err := os.Stat(filepath.Join(d, DescriptionFile)); err == nil {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
