@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"delineate/internal/atomicfile"
 )
 
 // EnvModels names an extra models folder.
@@ -162,7 +163,7 @@ func AddModel(src, root string) (string, error) {
 			base = "_" + base
 		}
 		used[base] = true
-		if err := copyFile(m.Resolve(f.Path), filepath.Join(tmp, base)); err != nil {
+		if err := atomicfile.CopyNew(m.Resolve(f.Path), filepath.Join(tmp, base)); err != nil {
 			return "", err
 		}
 		files = append(files, map[string]any{"path": base, "sha256": f.SHA256, "role": f.Role})
@@ -170,7 +171,7 @@ func AddModel(src, root string) (string, error) {
 	desc["files"] = files
 	if m.LabelsFile != "" {
 		base := "labels-" + filepath.Base(m.LabelsFile)
-		if err := copyFile(m.Resolve(m.LabelsFile), filepath.Join(tmp, base)); err != nil {
+		if err := atomicfile.CopyNew(m.Resolve(m.LabelsFile), filepath.Join(tmp, base)); err != nil {
 			return "", err
 		}
 		desc["labels_file"] = base
@@ -180,7 +181,7 @@ func AddModel(src, root string) (string, error) {
 		fs["model"] = "../" + fsName
 	}
 	b, _ := json.MarshalIndent(desc, "", "  ")
-	if err := writeAtomic(filepath.Join(tmp, DescriptionFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, DescriptionFile), append(b, '\n'), 0o644); err != nil {
 		return "", err
 	}
 	if _, err := LoadModel(tmp); err != nil {
@@ -205,25 +206,4 @@ func safeName(s string) string {
 		s = "model"
 	}
 	return s
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
+	"delineate/internal/atomicfile"
 	"delineate/viewer"
 )
 
@@ -134,7 +134,7 @@ func WriteReport(path string, r *Report) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // ReadReport reads a report.
@@ -151,35 +151,4 @@ func ReadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("%s: report format %d, this version reads %d", path, r.Format, ReportVersion)
 	}
 	return &r, nil
-}
-
-// writeAtomic writes a file by temp file, fsync and rename, so a crash
-// leaves the old file or the new one, never half of one.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"delineate/internal/atomicfile"
 	"delineate/project"
 	"delineate/viewer"
 	"delineate/viewer/nifti"
@@ -186,7 +186,7 @@ func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir st
 	imgOut := filepath.Join(dir, "imagesTr", c.ID+"_0000.nii.gz")
 	if h, err := nifti.ReadHeader(src); err == nil && h.Compressed && strings.HasSuffix(strings.ToLower(src), ".nii.gz") && h.Dim[0] <= 3 {
 		grid, _ = h.Geometry()
-		if err := copyFile(src, imgOut); err != nil {
+		if err := atomicfile.CopyNew(src, imgOut); err != nil {
 			return "", fmt.Errorf("%s: %w", c.ID, err)
 		}
 	} else {
@@ -280,29 +280,6 @@ func exportCase(ctx context.Context, p *project.Project, c *project.Case, dir st
 		return "", fmt.Errorf("%s: %w", c.ID, err)
 	}
 	return modality, nil
-}
-
-// copyFile copies src to dst (a new file in the export's temporary
-// folder), synced.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // writeDatasetJSON writes dataset.json with the required keys first and

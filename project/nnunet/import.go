@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"delineate/internal/atomicfile"
 	"delineate/project"
 	"delineate/viewer"
 )
@@ -92,7 +93,7 @@ func Import(dataset, dir string) (*project.Project, error) {
 		if err := os.MkdirAll(filepath.Join(dir, "labels"), 0o755); err != nil {
 			return fail(err)
 		}
-		if err := copyFile(lab, p.Resolve(rel)); err != nil {
+		if err := atomicfile.CopyNew(lab, p.Resolve(rel)); err != nil {
 			return fail(err)
 		}
 		pc.Labels = rel
