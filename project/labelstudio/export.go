@@ -244,13 +244,9 @@ func selectSlices(it Item, l viewer.SliceLayout, s Slices) ([]int, error) {
 }
 
 func sliceHasLabel(lab *viewer.Volume, l viewer.SliceLayout, k int) bool {
-	base := l.Offset(k)
-	for y := 0; y < l.Height; y++ {
-		row := base + y*l.RowStride
-		for x := 0; x < l.Width; x++ {
-			if lab.Data.At(row+x*l.ColStride) != 0 {
-				return true
-			}
+	for _, id := range sliceIDs(lab, l, k) {
+		if id != 0 {
+			return true
 		}
 	}
 	return false
