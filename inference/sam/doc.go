@@ -12,8 +12,10 @@
 // the latest. Propagate repeats a prompt slice by slice, the box taken
 // from the previous slice's mask, until the mask vanishes.
 //
-// MedSAM / LiteMedSAM (box-only, min–max input, plain resize) and SAM2
-// (extra high-resolution features) differ in pre-processing and tensor
-// names; their contracts are in ../shared/specs/models.md §4 and are not
-// run here yet.
+// Kinds (kinds.go) carry what differs between families: MedSAM and SAM2
+// stretch the slice to the square, MedSAM and LiteMedSAM normalise by
+// min–max and take boxes only, SAM2 uses ImageNet's mean/std and passes
+// the encoder's high-resolution features to the decoder, and SAM2's and
+// LiteMedSAM's decoders answer low-resolution masks over the whole frame
+// that are interpolated back here (../shared/specs/models.md §4).
 package sam

@@ -27,42 +27,81 @@ type Names struct {
 	OrigSz     string `json:"orig_im_size"`
 	Masks      string `json:"masks"` // decoder outputs
 	Scores     string `json:"iou_predictions"`
+	// Boxes is a decoder input that takes the box as [1,1,4] (x0, y0, x1,
+	// y1 in the frame) instead of as two labelled points (LiteMedSAM).
+	Boxes string `json:"boxes,omitempty"`
+	// Extra are further encoder outputs the decoder takes by the same
+	// names (SAM2's high_res_feats_0 and high_res_feats_1).
+	Extra []string `json:"extra,omitempty"`
 }
+
+// An empty name is a tensor the export does not have: no orig_im_size
+// means the masks come at low resolution over the whole frame (SAM2,
+// LiteMedSAM) and are resampled here; no point_coords means box only.
 
 // DefaultNames are the names of SAM's and MobileSAM's ONNX exports.
 var DefaultNames = Names{Image: "image", Embeddings: "image_embeddings",
 	Coords: "point_coords", Labels: "point_labels", MaskIn: "mask_input", HasMask: "has_mask_input", OrigSz: "orig_im_size",
 	Masks: "masks", Scores: "iou_predictions"}
 
-// Kinds of export: SAM's pre-processing (aspect kept, mean/std, points
-// and boxes) or MedSAM's (stretched to the square, min–max, boxes only).
-const (
-	KindSAM    = "sam"
-	KindMedSAM = "medsam"
-)
-
 // Model is an encoder and a decoder of one export.
 type Model struct {
 	Enc, Dec inference.Graph
 	Names    Names
-	Size     int    // the encoder's input side (1024)
-	Kind     string // KindSAM (default) or KindMedSAM
+	Size     int    // the encoder's input side (1024; 256 for LiteMedSAM)
+	Kind     string // KindSAM (default), KindMedSAM, KindLiteMedSAM or KindSAM2
 }
 
-// Open opens an encoder/decoder pair.
+func nonEmpty(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// encoderOutputs are the embedding and any extra features.
+func (n Names) encoderOutputs() []string { return append([]string{n.Embeddings}, n.Extra...) }
+
+// decoderInputs are the decoder's inputs the names give.
+func (n Names) decoderInputs() []string {
+	return append(n.encoderOutputs(), nonEmpty(n.Coords, n.Labels, n.Boxes, n.MaskIn, n.HasMask, n.OrigSz)...)
+}
+
+// Open opens an encoder/decoder pair of SAM's kind.
 func Open(b inference.GraphBackend, encoder, decoder string, n Names, device string, threads int) (*Model, error) {
-	enc, err := b.OpenGraph(inference.GraphSpec{Path: encoder, Inputs: []string{n.Image}, Outputs: []string{n.Embeddings}, Device: device, Threads: threads})
+	return OpenKind(b, KindSAM, encoder, decoder, n, device, threads)
+}
+
+// OpenKind opens an encoder/decoder pair of the given kind, checking that
+// the networks have the tensors the names say.
+func OpenKind(b inference.GraphBackend, kind, encoder, decoder string, n Names, device string, threads int) (*Model, error) {
+	k, err := specOf(kind)
+	if err != nil {
+		return nil, err
+	}
+	if n.Image == "" || n.Embeddings == "" || n.Masks == "" || n.Scores == "" {
+		return nil, fmt.Errorf("sam: the tensor names need image, image_embeddings, masks and iou_predictions")
+	}
+	if (n.Coords == "") != (n.Labels == "") || (n.Coords == "" && n.Boxes == "") {
+		return nil, fmt.Errorf("sam: the decoder needs point_coords with point_labels, or boxes")
+	}
+	enc, err := b.OpenGraph(inference.GraphSpec{Path: encoder, Inputs: []string{n.Image}, Outputs: n.encoderOutputs(), Device: device, Threads: threads})
 	if err != nil {
 		return nil, fmt.Errorf("SAM encoder: %w", err)
 	}
-	dec, err := b.OpenGraph(inference.GraphSpec{Path: decoder,
-		Inputs:  []string{n.Embeddings, n.Coords, n.Labels, n.MaskIn, n.HasMask, n.OrigSz},
+	dec, err := b.OpenGraph(inference.GraphSpec{Path: decoder, Inputs: n.decoderInputs(),
 		Outputs: []string{n.Masks, n.Scores}, Device: device, Threads: threads})
 	if err != nil {
 		enc.Close()
 		return nil, fmt.Errorf("SAM decoder: %w", err)
 	}
-	return &Model{Enc: enc, Dec: dec, Names: n, Size: 1024}, nil
+	if kind == "" {
+		kind = KindSAM
+	}
+	return &Model{Enc: enc, Dec: dec, Names: n, Size: k.size, Kind: kind}, nil
 }
 
 // Close releases both networks.
@@ -76,14 +115,21 @@ type Key struct {
 	Window viewer.Window
 }
 
-// Embedding is the encoder's output for one slice, and the frame it saw.
+// Embedding is the encoder's outputs for one slice (the embedding and any
+// extra features, by name), and the frame it saw.
 type Embedding struct {
-	Key   Key
-	Frame Frame
-	Value inference.Value
+	Key    Key
+	Frame  Frame
+	Values map[string]inference.Value
 }
 
-func (e *Embedding) bytes() int64 { return int64(4 * len(e.Value.F32)) }
+func (e *Embedding) bytes() int64 {
+	var n int64
+	for _, v := range e.Values {
+		n += int64(4 * len(v.F32))
+	}
+	return n
+}
 
 // Cache holds embeddings, least recently used first out, within a byte
 // budget. Safe for concurrent use.
@@ -177,27 +223,30 @@ func (s *Session) Embedding(ctx context.Context, k int) (*Embedding, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f Frame
-	var in []float32
-	if s.M.Kind == KindMedSAM {
-		if f, err = NewStretchFrame(s.Layout.Width, s.Layout.Height, s.M.Size); err == nil {
-			in, err = f.InputMinMax(g, nil)
-		}
-	} else if f, err = NewFrame(s.Layout.Width, s.Layout.Height, s.Layout.ColSpacing, s.Layout.RowSpacing, s.M.Size); err == nil {
-		in, err = f.Input(g, nil)
+	f, err := s.M.frame(s.Layout.Width, s.Layout.Height, s.Layout.ColSpacing, s.Layout.RowSpacing)
+	if err != nil {
+		return nil, err
 	}
+	in, err := s.M.input(f, g)
 	if err != nil {
 		return nil, err
 	}
 	sz := int64(s.M.Size)
-	out, err := s.M.Enc.Run(ctx, map[string]inference.Value{s.M.Names.Image: {Shape: []int64{1, 3, sz, sz}, F32: in}}, []string{s.M.Names.Embeddings})
+	out, err := s.M.Enc.Run(ctx, map[string]inference.Value{s.M.Names.Image: {Shape: []int64{1, 3, sz, sz}, F32: in}}, s.M.Names.encoderOutputs())
 	if err != nil {
 		if msg := err.Error(); strings.Contains(msg, "dimension") || strings.Contains(msg, "shape") {
 			return nil, fmt.Errorf("SAM encoder: it does not take a %d×%d image (a different input size? say \"size\" in sam.json): %w", sz, sz, err)
 		}
 		return nil, fmt.Errorf("SAM encoder: %w", err)
 	}
-	e := &Embedding{Key: key, Frame: f, Value: out[s.M.Names.Embeddings]}
+	e := &Embedding{Key: key, Frame: f, Values: map[string]inference.Value{}}
+	for _, name := range s.M.Names.encoderOutputs() {
+		v, ok := out[name]
+		if !ok {
+			return nil, fmt.Errorf("SAM encoder: no output %q", name)
+		}
+		e.Values[name] = v
+	}
 	s.Cache.Put(e)
 	return e, nil
 }
@@ -224,8 +273,8 @@ func (s *Session) Segment(ctx context.Context, k int, p Prompt) ([]uint8, float3
 	if len(p.Points) == 0 && p.Box == nil {
 		return nil, 0, ErrEmptyPrompt
 	}
-	if s.M.Kind == KindMedSAM && (len(p.Points) > 0 || p.Box == nil) {
-		return nil, 0, errors.New("sam: MedSAM takes a box prompt only (drag a box)")
+	if s.M.BoxOnly() && (len(p.Points) > 0 || p.Box == nil) {
+		return nil, 0, fmt.Errorf("sam: this %s export takes a box prompt only (drag a box)", s.M.kindName())
 	}
 	W, H := float64(s.Layout.Width), float64(s.Layout.Height)
 	for _, pt := range p.Points {
@@ -233,53 +282,72 @@ func (s *Session) Segment(ctx context.Context, k int, p Prompt) ([]uint8, float3
 			return nil, 0, fmt.Errorf("sam: the point (%.1f, %.1f) is outside the %d×%d slice", pt.X, pt.Y, s.Layout.Width, s.Layout.Height)
 		}
 	}
-	e, err := s.Embedding(ctx, k)
-	if err != nil {
-		return nil, 0, err
-	}
-	f := e.Frame
-	var coords []float32
-	var labels []float32
-	for _, pt := range p.Points {
-		coords = append(coords, float32(pt.X*f.AX), float32(pt.Y*f.AY))
-		if pt.FG {
-			labels = append(labels, 1)
-		} else {
-			labels = append(labels, 0)
-		}
-	}
+	var box [4]float64
 	if b := p.Box; b != nil {
 		x0, x1 := math.Max(0, math.Min(b[0], b[2])), math.Min(W, math.Max(b[0], b[2]))
 		y0, y1 := math.Max(0, math.Min(b[1], b[3])), math.Min(H, math.Max(b[1], b[3]))
 		if x1 <= x0 || y1 <= y0 {
 			return nil, 0, fmt.Errorf("sam: the box %v is empty on the %d×%d slice", *b, s.Layout.Width, s.Layout.Height)
 		}
-		coords = append(coords, float32(x0*f.AX), float32(y0*f.AY), float32(x1*f.AX), float32(y1*f.AY))
-		labels = append(labels, 2, 3)
-	} else {
-		coords = append(coords, 0, 0) // SAM's padding point when there is no box
-		labels = append(labels, -1)
+		box = [4]float64{x0, y0, x1, y1}
 	}
+	e, err := s.Embedding(ctx, k)
+	if err != nil {
+		return nil, 0, err
+	}
+	f := e.Frame
 	n := s.M.Names
-	np := int64(len(labels))
-	in := map[string]inference.Value{
-		n.Embeddings: e.Value,
-		n.Coords:     {Shape: []int64{1, np, 2}, F32: coords},
-		n.Labels:     {Shape: []int64{1, np}, F32: labels},
-		n.MaskIn:     {Shape: []int64{1, 1, 256, 256}, F32: make([]float32, 256*256)},
-		n.HasMask:    {Shape: []int64{1}, F32: []float32{0}},
-		n.OrigSz:     {Shape: []int64{2}, F32: []float32{float32(f.FH), float32(f.FW)}},
+	in := map[string]inference.Value{}
+	for name, v := range e.Values {
+		in[name] = v
+	}
+	fbox := []float32{float32(box[0] * f.AX), float32(box[1] * f.AY), float32(box[2] * f.AX), float32(box[3] * f.AY)}
+	if n.Coords != "" {
+		var coords, labels []float32
+		for _, pt := range p.Points {
+			coords = append(coords, float32(pt.X*f.AX), float32(pt.Y*f.AY))
+			if pt.FG {
+				labels = append(labels, 1)
+			} else {
+				labels = append(labels, 0)
+			}
+		}
+		if p.Box != nil && n.Boxes == "" {
+			coords = append(coords, fbox...)
+			labels = append(labels, 2, 3)
+		} else {
+			coords = append(coords, 0, 0) // SAM's padding point when there is no box
+			labels = append(labels, -1)
+		}
+		np := int64(len(labels))
+		in[n.Coords] = inference.Value{Shape: []int64{1, np, 2}, F32: coords}
+		in[n.Labels] = inference.Value{Shape: []int64{1, np}, F32: labels}
+	}
+	if n.Boxes != "" {
+		if p.Box == nil {
+			return nil, 0, fmt.Errorf("sam: this export takes a box prompt with its points (drag a box)")
+		}
+		in[n.Boxes] = inference.Value{Shape: []int64{1, 1, 4}, F32: fbox}
+	}
+	if n.MaskIn != "" {
+		in[n.MaskIn] = inference.Value{Shape: []int64{1, 1, 256, 256}, F32: make([]float32, 256*256)}
+	}
+	if n.HasMask != "" {
+		in[n.HasMask] = inference.Value{Shape: []int64{1}, F32: []float32{0}}
+	}
+	if n.OrigSz != "" {
+		in[n.OrigSz] = inference.Value{Shape: []int64{2}, F32: []float32{float32(f.FH), float32(f.FW)}}
 	}
 	out, err := s.M.Dec.Run(ctx, in, []string{n.Masks, n.Scores})
 	if err != nil {
 		if msg := err.Error(); strings.Contains(msg, n.Embeddings) || strings.Contains(msg, "dimension") || strings.Contains(msg, "shape") {
-			return nil, 0, fmt.Errorf("sam: the decoder does not take this encoder's embeddings %v (pair the encoder and decoder of one export): %w", e.Value.Shape, err)
+			return nil, 0, fmt.Errorf("sam: the decoder does not take this encoder's embeddings %v (pair the encoder and decoder of one export): %w", e.Values[n.Embeddings].Shape, err)
 		}
 		return nil, 0, fmt.Errorf("SAM decoder: %w", err)
 	}
 	masks, scores := out[n.Masks], out[n.Scores]
-	if len(masks.Shape) != 4 || int(masks.Shape[2]) != f.FH || int(masks.Shape[3]) != f.FW {
-		return nil, 0, fmt.Errorf("sam: the decoder gave masks %v for a %d×%d image", masks.Shape, f.FW, f.FH)
+	if len(masks.Shape) != 4 || masks.Shape[2] <= 0 || masks.Shape[3] <= 0 || int64(len(masks.F32)) < masks.Shape[1]*masks.Shape[2]*masks.Shape[3] {
+		return nil, 0, fmt.Errorf("sam: the decoder gave masks %v", masks.Shape)
 	}
 	best := 0
 	for i, v := range scores.F32 {
@@ -287,22 +355,26 @@ func (s *Session) Segment(ctx context.Context, k int, p Prompt) ([]uint8, float3
 			best = i
 		}
 	}
-	plane := masks.F32[best*f.FH*f.FW : (best+1)*f.FH*f.FW]
-	mask := make([]uint8, s.Layout.Width*s.Layout.Height)
-	for y := 0; y < s.Layout.Height; y++ {
-		Y := min(f.FH-1, int((float64(y)+0.5)*f.AY))
-		for x := 0; x < s.Layout.Width; x++ {
-			X := min(f.FW-1, int((float64(x)+0.5)*f.AX))
-			if plane[Y*f.FW+X] > 0 {
-				mask[y*s.Layout.Width+x] = 1
-			}
-		}
-	}
 	var score float32
 	if len(scores.F32) > 0 {
 		score = scores.F32[best]
 	}
-	return mask, score, nil
+	mh, mw := int(masks.Shape[2]), int(masks.Shape[3])
+	plane := masks.F32[best*mh*mw : (best+1)*mh*mw]
+	if n.OrigSz != "" {
+		if mh != f.FH || mw != f.FW {
+			return nil, 0, fmt.Errorf("sam: the decoder gave masks %v for a %d×%d image", masks.Shape, f.FW, f.FH)
+		}
+		return f.maskNearest(plane), score, nil
+	}
+	return f.maskLowRes(plane, mw, mh), score, nil
+}
+
+func (m *Model) kindName() string {
+	if m.Kind == "" {
+		return KindSAM
+	}
+	return m.Kind
 }
 
 // BoxOf is the bounding box of a mask (slice coordinates, pixel edges),
@@ -362,8 +434,9 @@ func (s *Session) Propagate(ctx context.Context, k0 int, p Prompt, maxSlices int
 }
 
 // FolderDescription is an export folder's optional sam.json: the kind of
-// pre-processing ("sam" or "medsam") and tensor names that differ from
-// SAM's defaults.
+// export (KindNames; default sam), the encoder's input side when it is not
+// the kind's, and tensor names when they differ from the kind's usual
+// export (all of them: an empty name is a tensor the export lacks).
 type FolderDescription struct {
 	Kind  string `json:"kind,omitempty"`
 	Size  int    `json:"size,omitempty"` // the encoder's input side (default 1024)
@@ -374,23 +447,23 @@ type FolderDescription struct {
 // (when there is one) describes them.
 func OpenFolder(b inference.GraphBackend, dir, device string, threads int) (*Model, error) {
 	d := FolderDescription{Kind: KindSAM}
-	if raw, err := os.ReadFile(filepath.Join(dir, "sam.json")); err == nil {
+	desc := filepath.Join(dir, "sam.json")
+	if raw, err := os.ReadFile(desc); err == nil {
 		if err := json.Unmarshal(raw, &d); err != nil {
-			return nil, fmt.Errorf("%s: %v", filepath.Join(dir, "sam.json"), err)
+			return nil, fmt.Errorf("%s: %v", desc, err)
 		}
 	}
-	if d.Kind != KindSAM && d.Kind != KindMedSAM {
-		return nil, fmt.Errorf("%s: kind %q (want sam or medsam)", filepath.Join(dir, "sam.json"), d.Kind)
+	names, err := DefaultNamesOf(d.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", desc, err)
 	}
-	names := DefaultNames
 	if d.Names != nil {
 		names = *d.Names
 	}
-	m, err := Open(b, filepath.Join(dir, "encoder.onnx"), filepath.Join(dir, "decoder.onnx"), names, device, threads)
+	m, err := OpenKind(b, d.Kind, filepath.Join(dir, "encoder.onnx"), filepath.Join(dir, "decoder.onnx"), names, device, threads)
 	if err != nil {
 		return nil, err
 	}
-	m.Kind = d.Kind
 	if d.Size > 0 {
 		m.Size = d.Size
 	}

@@ -334,3 +334,35 @@ func TestMedSAM(t *testing.T) {
 		t.Errorf("input range %g..%g, mask %d", lo, hi, n)
 	}
 }
+
+// The three normalisations on a slice of two grey levels: SAM's mean/std
+// on 0..255, ImageNet's on 0..1, min–max to 0..1; padding stays 0.
+func TestInputNormalisations(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 4, 2))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	g.Pix[0], g.Pix[1], g.Pix[4], g.Pix[5] = 51, 51, 51, 51 // left half 51 (0.2), right half 255
+	f, _ := NewFrame(4, 2, 1, 1, 8)                         // 8×4 image in an 8×8 frame
+	at := func(in []float32, c, x, y int) float32 { return in[c*64+y*8+x] }
+	near := func(a, b float32) bool { return math.Abs(float64(a-b)) < 1e-5 }
+	sam, _ := f.InputNorm(g, nil, NormSAM)
+	imn, _ := f.InputNorm(g, nil, NormImageNet)
+	mm, _ := f.InputNorm(g, nil, NormMinMax)
+	for c := 0; c < 3; c++ {
+		if v := at(sam, c, 7, 0); !near(v, (255-mean[c])/std[c]) {
+			t.Errorf("SAM channel %d: %g", c, v)
+		}
+		if v := at(imn, c, 0, 0); !near(v, (0.2-imagenetMean[c])/imagenetStd[c]) {
+			t.Errorf("ImageNet channel %d: %g", c, v)
+		}
+		if v, w := at(mm, c, 0, 0), at(mm, c, 7, 3); !near(v, 0) || !near(w, 1) {
+			t.Errorf("min–max channel %d: %g, %g", c, v, w)
+		}
+		for _, in := range [][]float32{sam, imn, mm} {
+			if at(in, c, 3, 5) != 0 {
+				t.Errorf("padding is %g", at(in, c, 3, 5))
+			}
+		}
+	}
+}

@@ -29,6 +29,14 @@
       mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2]) -> masks [1,1,H,W] (H, W = orig_im_size),
       iou_predictions [1,1] = 0.9: the mask logit is +1 where the pixel centre (x+0.5, y+0.5) lies in the box
       given by the points labelled 2 (top left) and 3 (bottom right), inclusive, and -1 elsewhere.
+  tiny-sam2/encoder.onnx    SAM2's encoder contract: image [1,3,1024,1024] -> image_embed [1,256,64,64],
+      high_res_feats_0 [1,32,256,256], high_res_feats_1 [1,64,128,128] (pooled channel means, as above).
+  tiny-sam2/decoder.onnx    SAM2's decoder contract (image_embed, high_res_feats_0, high_res_feats_1,
+      point_coords, point_labels, mask_input, has_mask_input; no orig_im_size) -> masks [1,1,256,256]
+      over the 1024 frame (cell u's centre at frame x = 4(u+0.5)), +1 inside the box as above.
+  tiny-litemedsam/encoder.onnx  LiteMedSAM's: image [1,3,256,256] -> image_embeddings [1,256,64,64].
+  tiny-litemedsam/decoder.onnx  image_embeddings, boxes [1,1,4] (x0,y0,x1,y1 in the 256 frame) ->
+      low_res_masks [1,1,256,256] (+1 where the cell centre u+0.5 lies in the box), iou_predictions.
 
 Deterministic (built node by node with onnx.helper, no timestamps).
   /usr/bin/python3 testdata/models/make_prompt_models.py          # write
@@ -159,84 +167,157 @@ def build_yoloworld():
     return finish(g, "tiny-yoloworld")
 
 
+def build_encoder(size, outputs, graph_name):
+    """image [1,3,size,size] -> each output (name, channels, side): the channel mean of the
+    image average-pooled to side x side, expanded to the channels."""
+    inits, nodes, outs = [], [], []
+    for name, ch, side in outputs:
+        k = size // side
+        inits.append(numpy_helper.from_array(np.array([1, ch, side, side], np.int64), name + "_shape"))
+        nodes += [helper.make_node("AveragePool", ["image"], [name + "_pooled"], kernel_shape=[k, k], strides=[k, k]),
+                  helper.make_node("ReduceMean", [name + "_pooled"], [name + "_m"], axes=[1], keepdims=1),
+                  helper.make_node("Expand", [name + "_m", name + "_shape"], [name])]
+        outs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, ch, side, side]))
+    g = helper.make_graph(nodes, graph_name,
+                          [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, size, size])],
+                          outs, initializer=inits)
+    return finish(g, graph_name)
+
+
 def build_sam_encoder():
-    inits = [numpy_helper.from_array(np.array([1, 256, 64, 64], np.int64), "eshape"),
-             numpy_helper.from_array(np.array([1], np.int64), "ax1")]
-    nodes = [
-        helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[16, 16], strides=[16, 16]),
-        helper.make_node("ReduceMean", ["pooled"], ["m"], axes=[1], keepdims=1),
-        helper.make_node("Expand", ["m", "eshape"], ["image_embeddings"]),
-    ]
-    g = helper.make_graph(nodes, "tiny_sam_encoder",
-                          [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 1024, 1024])],
-                          [helper.make_tensor_value_info("image_embeddings", TensorProto.FLOAT, [1, 256, 64, 64])],
-                          initializer=inits)
-    return finish(g, "tiny-sam encoder")
+    return build_encoder(1024, [("image_embeddings", 256, 64)], "tiny_sam_encoder")
 
 
-def build_sam_decoder():
+def build_sam2_encoder():
+    return build_encoder(1024, [("image_embed", 256, 64), ("high_res_feats_0", 32, 256), ("high_res_feats_1", 64, 128)],
+                         "tiny_sam2_encoder")
+
+
+def build_litemedsam_encoder():
+    return build_encoder(256, [("image_embeddings", 256, 64)], "tiny_litemedsam_encoder")
+
+
+def build_box_decoder(variant):
+    """A decoder whose mask is its box prompt. variant "sam": SAM's contract, the box as points
+    labelled 2 and 3, masks at orig_im_size; "sam2": SAM2's (image_embed, high_res_feats_0/1, points,
+    mask_input, has_mask_input), masks [1,1,256,256] over the 1024 frame (cell u's centre is frame
+    x = 4(u+0.5)); "litemedsam": image_embeddings and boxes [1,1,4] -> low_res_masks [1,1,256,256]
+    over the 256 frame (cell centre x = u+0.5). The logit is +1 where that centre lies in the box,
+    inclusive, else -1; iou_predictions [[0.9]]."""
     F = TensorProto.FLOAT
     c = lambda name, v, dt=np.float32: numpy_helper.from_array(np.array(v, dt), name)
     inits = [c("two", 2.0), c("three", 3.0), c("half", 0.5), c("zero", 0.0), c("one", 1.0), c("mone", -1.0),
-             c("i0", 0, np.int64), c("i1", 1, np.int64), c("iou", [[0.9]]),
-             c("ax_last", [2], np.int64), c("s_shape", [1, 1], np.int64)]
-    nodes = [
-        # corner weights: 1 for the point labelled 2 (or 3), else 0
-        helper.make_node("Equal", ["point_labels", "two"], ["is2"]),
-        helper.make_node("Equal", ["point_labels", "three"], ["is3"]),
-        helper.make_node("Cast", ["is2"], ["w2"], to=F),
-        helper.make_node("Cast", ["is3"], ["w3"], to=F),
-        helper.make_node("Gather", ["point_coords", "i0"], ["px"], axis=2),   # [1,N]
-        helper.make_node("Gather", ["point_coords", "i1"], ["py"], axis=2),
-        helper.make_node("Mul", ["px", "w2"], ["x0n"]), helper.make_node("ReduceSum", ["x0n"], ["x0"], keepdims=0),
-        helper.make_node("Mul", ["py", "w2"], ["y0n"]), helper.make_node("ReduceSum", ["y0n"], ["y0"], keepdims=0),
-        helper.make_node("Mul", ["px", "w3"], ["x1n"]), helper.make_node("ReduceSum", ["x1n"], ["x1"], keepdims=0),
-        helper.make_node("Mul", ["py", "w3"], ["y1n"]), helper.make_node("ReduceSum", ["y1n"], ["y1"], keepdims=0),
+             c("i0", 0, np.int64), c("i1", 1, np.int64), c("i2", 2, np.int64), c("i3", 3, np.int64), c("iou", [[0.9]]),
+             c("one_ax", [1], np.int64), c("zero_one_ax", [0, 1], np.int64)]
+    nodes = []
+    if variant == "litemedsam":
+        nodes += [helper.make_node("Reshape", ["boxes", "four_shape"], ["b4"])]
+        inits.append(c("four_shape", [4], np.int64))
+        for i, v in enumerate(["x0", "y0", "x1", "y1"]):
+            nodes.append(helper.make_node("Gather", ["b4", "i%d" % i], [v]))
+    else:
+        nodes += [
+            # corner weights: 1 for the point labelled 2 (or 3), else 0
+            helper.make_node("Equal", ["point_labels", "two"], ["is2"]),
+            helper.make_node("Equal", ["point_labels", "three"], ["is3"]),
+            helper.make_node("Cast", ["is2"], ["w2"], to=F),
+            helper.make_node("Cast", ["is3"], ["w3"], to=F),
+            helper.make_node("Gather", ["point_coords", "i0"], ["px"], axis=2),   # [1,N]
+            helper.make_node("Gather", ["point_coords", "i1"], ["py"], axis=2),
+            helper.make_node("Mul", ["px", "w2"], ["x0n"]), helper.make_node("ReduceSum", ["x0n"], ["x0"], keepdims=0),
+            helper.make_node("Mul", ["py", "w2"], ["y0n"]), helper.make_node("ReduceSum", ["y0n"], ["y0"], keepdims=0),
+            helper.make_node("Mul", ["px", "w3"], ["x1n"]), helper.make_node("ReduceSum", ["x1n"], ["x1"], keepdims=0),
+            helper.make_node("Mul", ["py", "w3"], ["y1n"]), helper.make_node("ReduceSum", ["y1n"], ["y1"], keepdims=0),
+        ]
+    if variant == "sam":
         # pixel centres of the H x W output
-        helper.make_node("Gather", ["orig_im_size", "i0"], ["H"]),
-        helper.make_node("Gather", ["orig_im_size", "i1"], ["W"]),
+        nodes += [helper.make_node("Gather", ["orig_im_size", "i0"], ["H"]),
+                  helper.make_node("Gather", ["orig_im_size", "i1"], ["W"])]
+        cell = 1.0
+    else:
+        inits += [c("H", 256.0), c("W", 256.0)]
+        cell = 4.0 if variant == "sam2" else 1.0
+    inits.append(c("cell", cell))
+    nodes += [
         helper.make_node("Range", ["zero", "W", "one"], ["xs"]),
         helper.make_node("Range", ["zero", "H", "one"], ["ys"]),
-        helper.make_node("Add", ["xs", "half"], ["xc"]),
-        helper.make_node("Add", ["ys", "half"], ["yc"]),
+        helper.make_node("Add", ["xs", "half"], ["xh"]), helper.make_node("Mul", ["xh", "cell"], ["xc"]),
+        helper.make_node("Add", ["ys", "half"], ["yh"]), helper.make_node("Mul", ["yh", "cell"], ["yc"]),
         helper.make_node("GreaterOrEqual", ["xc", "x0"], ["gx0"]), helper.make_node("LessOrEqual", ["xc", "x1"], ["lx1"]),
         helper.make_node("GreaterOrEqual", ["yc", "y0"], ["gy0"]), helper.make_node("LessOrEqual", ["yc", "y1"], ["ly1"]),
         helper.make_node("And", ["gx0", "lx1"], ["inx"]), helper.make_node("And", ["gy0", "ly1"], ["iny"]),
         helper.make_node("Unsqueeze", ["iny", "one_ax"], ["iny2"]),                     # [H,1]
         helper.make_node("And", ["iny2", "inx"], ["inside"]),                           # [H,W]
         helper.make_node("Where", ["inside", "one", "mone"], ["logit"]),
-        # formal dependence on the other inputs
-        helper.make_node("ReduceMean", ["image_embeddings"], ["em"], keepdims=0),
-        helper.make_node("ReduceMean", ["mask_input"], ["mm"], keepdims=0),
-        helper.make_node("ReduceMean", ["has_mask_input"], ["hm"], keepdims=0),
-        helper.make_node("Add", ["em", "mm"], ["e1"]), helper.make_node("Add", ["e1", "hm"], ["e2"]),
-        helper.make_node("Mul", ["e2", "zero"], ["ez"]),
-        helper.make_node("Add", ["logit", "ez"], ["logit2"]),
-        helper.make_node("Unsqueeze", ["logit2", "zero_one_ax"], ["masks"]),            # [1,1,H,W]
-        helper.make_node("Add", ["iou", "ez"], ["iou_predictions"]),
     ]
-    inits += [c("one_ax", [1], np.int64), c("zero_one_ax", [0, 1], np.int64)]
-    g = helper.make_graph(nodes, "tiny_sam_decoder",
-                          [helper.make_tensor_value_info("image_embeddings", F, [1, 256, 64, 64]),
-                           helper.make_tensor_value_info("point_coords", F, [1, "n", 2]),
-                           helper.make_tensor_value_info("point_labels", F, [1, "n"]),
-                           helper.make_tensor_value_info("mask_input", F, [1, 1, 256, 256]),
-                           helper.make_tensor_value_info("has_mask_input", F, [1]),
-                           helper.make_tensor_value_info("orig_im_size", F, [2])],
-                          [helper.make_tensor_value_info("masks", F, [1, 1, "h", "w"]),
+    # formal dependence on the other inputs
+    if variant == "sam":
+        formal, emb, outname = ["image_embeddings", "mask_input", "has_mask_input"], "image_embeddings", "masks"
+    elif variant == "sam2":
+        formal, emb, outname = ["image_embed", "high_res_feats_0", "high_res_feats_1", "mask_input", "has_mask_input"], \
+            "image_embed", "masks"
+    else:
+        formal, emb, outname = ["image_embeddings"], "image_embeddings", "low_res_masks"
+    acc = None
+    for i, name in enumerate(formal):
+        nodes.append(helper.make_node("ReduceMean", [name], ["f%d" % i], keepdims=0))
+        if acc is None:
+            acc = "f0"
+        else:
+            nodes.append(helper.make_node("Add", [acc, "f%d" % i], ["acc%d" % i]))
+            acc = "acc%d" % i
+    nodes += [helper.make_node("Mul", [acc, "zero"], ["ez"]),
+              helper.make_node("Add", ["logit", "ez"], ["logit2"]),
+              helper.make_node("Unsqueeze", ["logit2", "zero_one_ax"], [outname]),            # [1,1,H,W]
+              helper.make_node("Add", ["iou", "ez"], ["iou_predictions"])]
+    emb_in = helper.make_tensor_value_info(emb, F, [1, 256, 64, 64])
+    if variant == "sam":
+        ins = [emb_in, helper.make_tensor_value_info("point_coords", F, [1, "n", 2]),
+               helper.make_tensor_value_info("point_labels", F, [1, "n"]),
+               helper.make_tensor_value_info("mask_input", F, [1, 1, 256, 256]),
+               helper.make_tensor_value_info("has_mask_input", F, [1]),
+               helper.make_tensor_value_info("orig_im_size", F, [2])]
+        mshape = [1, 1, "h", "w"]
+    elif variant == "sam2":
+        ins = [emb_in, helper.make_tensor_value_info("high_res_feats_0", F, [1, 32, 256, 256]),
+               helper.make_tensor_value_info("high_res_feats_1", F, [1, 64, 128, 128]),
+               helper.make_tensor_value_info("point_coords", F, [1, "n", 2]),
+               helper.make_tensor_value_info("point_labels", F, [1, "n"]),
+               helper.make_tensor_value_info("mask_input", F, [1, 1, 256, 256]),
+               helper.make_tensor_value_info("has_mask_input", F, [1])]
+        mshape = [1, 1, 256, 256]
+    else:
+        ins = [emb_in, helper.make_tensor_value_info("boxes", F, [1, 1, 4])]
+        mshape = [1, 1, 256, 256]
+    g = helper.make_graph(nodes, "tiny_%s_decoder" % variant, ins,
+                          [helper.make_tensor_value_info(outname, F, mshape),
                            helper.make_tensor_value_info("iou_predictions", F, [1, 1])],
                           initializer=inits)
-    return finish(g, "tiny-sam decoder")
+    return finish(g, "tiny-%s decoder" % variant)
 
 
-OUTPUTS = ["tiny-yoloseg/model.onnx", "tiny-textenc/model.onnx", "tiny-yoloworld/model.onnx",
-           "tiny-sam/encoder.onnx", "tiny-sam/decoder.onnx"]
+def build_sam_decoder():
+    return build_box_decoder("sam")
+
+
+def build_sam2_decoder():
+    return build_box_decoder("sam2")
+
+
+def build_litemedsam_decoder():
+    return build_box_decoder("litemedsam")
+
+
+BUILDERS = [("tiny-yoloseg/model.onnx", build_yoloseg), ("tiny-textenc/model.onnx", build_textenc),
+            ("tiny-yoloworld/model.onnx", build_yoloworld), ("tiny-sam/encoder.onnx", build_sam_encoder),
+            ("tiny-sam/decoder.onnx", build_sam_decoder), ("tiny-sam2/encoder.onnx", build_sam2_encoder),
+            ("tiny-sam2/decoder.onnx", build_sam2_decoder), ("tiny-litemedsam/encoder.onnx", build_litemedsam_encoder),
+            ("tiny-litemedsam/decoder.onnx", build_litemedsam_decoder)]
+OUTPUTS = [name for name, _ in BUILDERS]
 
 
 def generate(out):
-    for name, build in [("tiny-yoloseg/model.onnx", build_yoloseg), ("tiny-textenc/model.onnx", build_textenc),
-                        ("tiny-yoloworld/model.onnx", build_yoloworld), ("tiny-sam/encoder.onnx", build_sam_encoder),
-                        ("tiny-sam/decoder.onnx", build_sam_decoder)]:
+    for name, build in BUILDERS:
         os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
         with open(os.path.join(out, name), "wb") as fh:
             fh.write(build().SerializeToString())
