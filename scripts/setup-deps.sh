@@ -29,6 +29,26 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+
+# Another install (unattended-upgrades, a second terminal) may hold the
+# package locks: wait for it rather than fail. apt waits on the dpkg lock
+# itself with DPkg::Lock::Timeout; the package lists' lock is retried here.
+WAIT_S=${APT_LOCK_WAIT:-900}
+apt_get() {
+  local start=$SECONDS out
+  while :; do
+    if out=$($SUDO apt-get -o DPkg::Lock::Timeout="$WAIT_S" "$@" 2>&1); then
+      return 0
+    fi
+    if ! grep -qi 'could not get lock\|unable to lock\|is another process using it' <<<"$out" ||
+       [ $((SECONDS - start)) -ge "$WAIT_S" ]; then
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    echo "setup-deps: another package manager holds the lock; waiting…" >&2
+    sleep 5
+  done
+}
+apt_get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt_get install -y -qq --no-install-recommends $missing

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	_ "delineate/internal/locale" // before Fyne initialises: see its doc
 )
 
 // command is one CLI subcommand.
