@@ -243,3 +243,78 @@ func fmtDims(d [3]int) string { return fmt.Sprintf("%d×%d×%d", d[0], d[1], d[2
 func fmtVec(v Vec3, sep string) string {
 	return fmt.Sprintf("%.4g%s%.4g%s%.4g", v[0], sep, v[1], sep, v[2])
 }
+
+// FlipRowsInPlace reverses index axis 1 (the rows of each slice) of v in
+// its own memory and returns v with the geometry that keeps every voxel's
+// patient position. Volumes are otherwise immutable: only a caller that
+// owns v alone (a conversion about to write it out) may use this, to save
+// the copy FlipAxis makes.
+func FlipRowsInPlace(v *Volume) *Volume {
+	switch s := v.Data.Raw().(type) {
+	case []uint8:
+		flipRows(s, v.Dims)
+	case []int8:
+		flipRows(s, v.Dims)
+	case []uint16:
+		flipRows(s, v.Dims)
+	case []int16:
+		flipRows(s, v.Dims)
+	case []uint32:
+		flipRows(s, v.Dims)
+	case []int32:
+		flipRows(s, v.Dims)
+	case []float32:
+		flipRows(s, v.Dims)
+	}
+	v.Geometry = ReorientGeometry(v.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
+	return v
+}
+
+func flipRows[T Number](s []T, d [3]int) {
+	nx, ny := d[0], d[1]
+	tmp := make([]T, nx)
+	for k := 0; k < d[2]; k++ {
+		sl := s[k*nx*ny : (k+1)*nx*ny]
+		for a, b := 0, ny-1; a < b; a, b = a+1, b-1 {
+			ra, rb := sl[a*nx:(a+1)*nx], sl[b*nx:(b+1)*nx]
+			copy(tmp, ra)
+			copy(ra, rb)
+			copy(rb, tmp)
+		}
+	}
+}
+
+// SliceRowsReversed copies slice k of v into dst (a buffer of one slice's
+// voxels of v's type, allocated when nil or too small) with its rows in
+// reverse order: slice k of FlipAxis(v, 1), without flipping the rest. A
+// conversion streams a volume out in dcm2niix's row order this way, slice
+// by slice, as the slices are read.
+func SliceRowsReversed(v *Volume, k int, dst VoxelData) VoxelData {
+	nx, ny := v.Dims[0], v.Dims[1]
+	if dst == nil || dst.Len() < nx*ny || dst.Type() != v.Data.Type() {
+		dst, _ = NewVoxelData(v.Data.Type(), nx*ny)
+	}
+	switch s := v.Data.Raw().(type) {
+	case []uint8:
+		reverseRows(dst.Raw().([]uint8), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []int8:
+		reverseRows(dst.Raw().([]int8), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []uint16:
+		reverseRows(dst.Raw().([]uint16), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []int16:
+		reverseRows(dst.Raw().([]int16), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []uint32:
+		reverseRows(dst.Raw().([]uint32), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []int32:
+		reverseRows(dst.Raw().([]int32), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	case []float32:
+		reverseRows(dst.Raw().([]float32), s[k*nx*ny:(k+1)*nx*ny], nx, ny)
+	}
+	return dst
+}
+
+func reverseRows[T Number](dst, src []T, nx, ny int) {
+	for r := 0; r < ny; r++ {
+		copy(dst[r*nx:(r+1)*nx], src[(ny-1-r)*nx:(ny-r)*nx])
+	}
+}

@@ -215,3 +215,49 @@ func TestAlignToMismatch(t *testing.T) {
 		t.Error("label map with too few voxels aligned")
 	}
 }
+
+// FlipRowsInPlace gives what FlipAxis(v, 1) gives, in v's own memory.
+func TestFlipRowsInPlace(t *testing.T) {
+	g := Geometry{Dims: [3]int{3, 5, 2}, Spacing: Vec3{0.5, 0.7, 2}, Origin: Vec3{10, -4, 3}, Direction: Mat3{{0, 1, 0}, {-1, 0, 0}, {0, 0, 1}}}
+	v, _ := NewVolume(g, Int16)
+	d := v.Data.Raw().([]int16)
+	for i := range d {
+		d[i] = int16(i * 7)
+	}
+	want := FlipAxis(v, 1)
+	got := FlipRowsInPlace(v)
+	if got != v || &got.Data.Raw().([]int16)[0] != &d[0] {
+		t.Fatal("not in place")
+	}
+	if got.Geometry != want.Geometry {
+		t.Errorf("geometry %+v, want %+v", got.Geometry, want.Geometry)
+	}
+	for i, x := range want.Data.Raw().([]int16) {
+		if d[i] != x {
+			t.Fatalf("voxel %d: %d, want %d", i, d[i], x)
+		}
+	}
+}
+
+// SliceRowsReversed is one slice of FlipAxis(v, 1), v untouched.
+func TestSliceRowsReversed(t *testing.T) {
+	g := Geometry{Dims: [3]int{3, 4, 2}, Spacing: Vec3{1, 1, 1}, Direction: Identity3}
+	v, _ := NewVolume(g, Float32)
+	d := v.Data.Raw().([]float32)
+	for i := range d {
+		d[i] = float32(i)
+	}
+	f := FlipAxis(v, 1).Data.Raw().([]float32)
+	var buf VoxelData
+	for k := 0; k < 2; k++ {
+		buf = SliceRowsReversed(v, k, buf)
+		for i, x := range buf.Raw().([]float32)[:12] {
+			if x != f[k*12+i] {
+				t.Fatalf("slice %d voxel %d: %g, want %g", k, i, x, f[k*12+i])
+			}
+		}
+	}
+	if d[0] != 0 || d[23] != 23 {
+		t.Error("the volume changed")
+	}
+}

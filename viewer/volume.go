@@ -3,6 +3,7 @@ package viewer
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // DataType names the storage type of a volume's voxels.
@@ -101,21 +102,31 @@ func typeOf[T Number]() DataType {
 func NewVoxelData(t DataType, n int) (VoxelData, error) {
 	switch t {
 	case Uint8:
-		return make(Voxels[uint8], n), nil
+		return Voxels[uint8](alloc[uint8](n)), nil
 	case Int8:
-		return make(Voxels[int8], n), nil
+		return Voxels[int8](alloc[int8](n)), nil
 	case Uint16:
-		return make(Voxels[uint16], n), nil
+		return Voxels[uint16](alloc[uint16](n)), nil
 	case Int16:
-		return make(Voxels[int16], n), nil
+		return Voxels[int16](alloc[int16](n)), nil
 	case Uint32:
-		return make(Voxels[uint32], n), nil
+		return Voxels[uint32](alloc[uint32](n)), nil
 	case Int32:
-		return make(Voxels[int32], n), nil
+		return Voxels[int32](alloc[int32](n)), nil
 	case Float32:
-		return make(Voxels[float32], n), nil
+		return Voxels[float32](alloc[float32](n)), nil
 	}
 	return nil, fmt.Errorf("unsupported voxel type %v", t)
+}
+
+// alloc makes a voxel slice; a large one is advised onto huge pages.
+func alloc[T Number](n int) []T {
+	s := make([]T, n)
+	if n > 0 {
+		var z T
+		adviseHuge(unsafe.Pointer(unsafe.SliceData(s)), n*int(unsafe.Sizeof(z)))
+	}
+	return s
 }
 
 // WrapVoxels turns a plain slice ([]int16, …) into VoxelData.

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
@@ -25,25 +27,78 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !load.IsNIfTI(pos[1]) {
 		return usageErrorf("OUT must end in .nii or .nii.gz")
 	}
-	vol, st, err := openVolume(ctx, pos[0], *series)
+	st, err := load.Open(ctx, pos[0], load.Options{})
 	if err != nil {
 		return err
 	}
+	// The output can be made again from the study: no fsync (a power cut
+	// loses it; it never leaves a half-written file under its name).
+	wopt := nifti.WriteOptions{Overwrite: *force, NoSync: true}
 	if st.FromDICOM(*series) {
-		vol = dcm2niixLayout(vol)
+		return convertDICOM(ctx, st, *series, pos[1], wopt, stderr)
 	}
-	for _, w := range vol.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
+	vol, err := st.Load(ctx, *series, load.Options{})
+	if err != nil {
+		return err
 	}
-	return nifti.Write(pos[1], vol, nifti.WriteOptions{Overwrite: *force, Description: vol.Modality})
+	printWarnings(stderr, append(append([]string(nil), st.Warnings...), vol.Warnings...))
+	wopt.Description = vol.Modality
+	return nifti.Write(pos[1], vol, wopt)
+}
+
+func printWarnings(w io.Writer, warnings []string) {
+	for _, s := range warnings {
+		fmt.Fprintln(w, "warning:", s)
+	}
+}
+
+// convertDICOM writes series i in dcm2niix's row order. A classic series
+// streams: each slice goes to the file as soon as it and those before it
+// are read, reversed row by row on the way, so writing overlaps reading and
+// memory is a few slices whatever the study's size. Others (multi-frame,
+// mosaic, a slice that fails) load whole first.
+func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, stderr io.Writer) error {
+	var stream *nifti.Stream
+	var flipped viewer.VoxelData
+	warnings, err := st.Stream(ctx, i, load.Options{},
+		func(hdr *viewer.Volume, t viewer.DataType) error {
+			h := *hdr
+			h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
+			wopt.Description = h.Modality
+			var err error
+			stream, err = nifti.CreateFor(out, &h, t, wopt)
+			return err
+		},
+		func(k int, v *viewer.Volume) error {
+			flipped = viewer.SliceRowsReversed(v, 0, flipped)
+			return stream.WriteVoxels(flipped, 0, v.Dims[0]*v.Dims[1])
+		})
+	if err == nil {
+		printWarnings(stderr, warnings)
+		return stream.Close()
+	}
+	if stream != nil {
+		stream.Abort()
+	}
+	if !errors.Is(err, dicom.ErrNotStreamable) {
+		return err
+	}
+	v, err := st.Load(ctx, i, load.Options{})
+	if err != nil {
+		return err
+	}
+	printWarnings(stderr, append(append([]string(nil), st.Warnings...), v.Warnings...))
+	wopt.Description = v.Modality
+	return nifti.Write(out, dcm2niixLayout(v), wopt)
 }
 
 // dcm2niixLayout stores rows bottom-up, as dcm2niix does, so that a DICOM
 // conversion is voxel-for-voxel interchangeable with one made by dcm2niix
 // (and with label maps drawn on such conversions). The patient positions are
-// unchanged.
+// unchanged. The volume is the conversion's own, so the rows are swapped in
+// its memory rather than in a copy.
 func dcm2niixLayout(v *viewer.Volume) *viewer.Volume {
-	return viewer.FlipAxis(v, 1)
+	return viewer.FlipRowsInPlace(v)
 }
 
 // openVolume opens PATH and loads series i.

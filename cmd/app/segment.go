@@ -15,6 +15,7 @@ import (
 
 	"delineate/inference"
 	"delineate/inference/ort"
+	"delineate/viewer"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
@@ -108,7 +109,7 @@ func runSegment(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	out := res.Labels.Volume
 	if st.FromDICOM(*series) {
-		out = dcm2niixLayout(out) // the same voxel order as `convert` writes
+		out = viewer.FlipAxis(out, 1) // the same voxel order as `convert` writes (rows bottom-up)
 	}
 	if err := nifti.Write(pos[1], out, nifti.WriteOptions{Overwrite: *force, Description: "delineate " + m.Name}); err != nil {
 		return err

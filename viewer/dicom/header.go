@@ -76,23 +76,54 @@ type header struct {
 	native             []byte   // uncompressed PixelData bytes (set by withPixels)
 	fragments          [][]byte // encapsulated fragments (set by withPixels)
 	hasPixels          bool
+	// Where the scan found the pixel data in the file (-1: not known, as
+	// in a deflated file): the element, its value and its declared length
+	// (-1: encapsulated).
+	fileSize                       int64
+	pixelElemAt, pixelAt, pixelLen int64
 }
 
-// readHeader parses one file's data set, skipping the pixel data (Load
-// finds that with findPixelData). A panic in the parser comes back as an
-// error naming the file.
+// headerPrefix is how much of a file a scan reads first: the data set up
+// to the pixel data fits in it for nearly every file (a CT or MR header is
+// 2–20 KiB), and a file whose header does not is read whole.
+const headerPrefix = 64 << 10
+
+// readHeader parses one file's data set up to its pixel data, reading only
+// the file's header where it can (Load reads the pixels later, from where
+// the scan found them). A panic in the parser comes back as an error
+// naming the file.
 func readHeader(path string, phi bool) (h *header, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			h, err = nil, fmt.Errorf("%s: DICOM parser failed: %v", path, r)
 		}
 	}()
-	data, err := readDICOMBytes(path)
+	data, size, err := readDICOMPrefix(path, headerPrefix)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLengths(data); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var w *lengthWalker
+	if int64(len(data)) < size {
+		w, err = walkUpTo(data, size)
+		if errors.Is(err, errNeedWhole) {
+			w = nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if w == nil {
+		if data, err = readDICOMBytes(path); err != nil {
+			return nil, err
+		}
+		size = int64(len(data))
+		if w, err = walkFile(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	px := *w.pixels
+	parse := data
+	if px.found && px.elemAt >= 0 {
+		parse = data[:px.elemAt] // the data set before the pixels: all we use
 	}
 	opts := []dcm.ParseOption{
 		dcm.AllowMissingMetaElementGroupLength(),
@@ -100,22 +131,48 @@ func readHeader(path string, phi bool) (h *header, err error) {
 		dcm.AllowMismatchPixelDataLength(),
 		dcm.SkipPixelData(),
 	}
-	ds, err := dcm.Parse(bytes.NewReader(data), int64(len(data)), nil, opts...)
+	ds, err := dcm.Parse(bytes.NewReader(parse), int64(len(parse)), nil, opts...)
 	if err != nil && len(ds.Elements) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	h, herr := headerFrom(path, &ds, phi, int64(len(data)))
+	h, herr := headerFrom(path, &ds, phi, size)
 	if herr != nil {
 		return nil, herr
 	}
+	h.hasPixels = h.hasPixels || px.found
+	h.fileSize, h.pixelElemAt, h.pixelAt, h.pixelLen = size, px.elemAt, px.valueAt, px.length
 	if err != nil && !h.hasPixels {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return h, nil
 }
 
-// readDICOMBytes reads the file, checking the signature first so that a
-// folder full of other files costs one small read each.
+// readDICOMPrefix reads up to n bytes of a file and its size, checking the
+// signature first so that a folder full of other files costs one small
+// read each.
+func readDICOMPrefix(path string, n int) ([]byte, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := st.Size()
+	buf := make([]byte, min(int64(n), max(size, 132)))
+	got, err := io.ReadFull(f, buf)
+	if got < 132 || string(buf[128:132]) != "DICM" {
+		return nil, 0, fmt.Errorf("%s: %w", path, errNotDICOM)
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, 0, err
+	}
+	return buf[:got], max(size, int64(got)), nil
+}
+
+// readDICOMBytes reads the whole file, checking the signature first.
 func readDICOMBytes(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

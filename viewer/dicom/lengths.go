@@ -26,6 +26,11 @@ type pixelData struct {
 	native    []byte
 	fragments [][]byte
 	found     bool
+	// Where the element sits in the file (for files that are not
+	// deflated: offsets in the inflated stream mean nothing on disk): the
+	// element's first byte, its value's first byte, and the value's
+	// declared length (-1: undefined, i.e. encapsulated fragments).
+	elemAt, valueAt, length int64
 }
 
 // findPixelData locates the pixel data with the same walk that checks the
@@ -43,10 +48,26 @@ func findPixelData(b []byte) (pixelData, error) {
 // walkFile checks the lengths of the whole file and returns the walker
 // with the top-level pixel data it saw.
 func walkFile(b []byte) (*lengthWalker, error) {
+	return walkUpTo(b, -1)
+}
+
+// errStopped ends a walk at the top-level pixel data (walkUpTo).
+var errStopped = errors.New("stopped at the pixel data")
+
+// errNeedWhole says a prefix was not enough: read the whole file.
+var errNeedWhole = errors.New("the header needs the whole file")
+
+// walkUpTo walks b, the first bytes of a file of fileSize bytes, up to
+// the start of the top-level pixel data, whose declared length is checked
+// against the file's size instead of against b: a scan then reads only a
+// file's header, not its pixels. With fileSize < 0, b is the whole file
+// and everything is walked. A deflated file needs the whole file
+// (errNeedWhole), as does a header that does not end within b.
+func walkUpTo(b []byte, fileSize int64) (*lengthWalker, error) {
 	if len(b) < 132 || string(b[128:132]) != "DICM" {
 		return nil, errNotDICOM
 	}
-	w := &lengthWalker{bo: binary.LittleEndian, explicit: true, pixels: &pixelData{}}
+	w := &lengthWalker{bo: binary.LittleEndian, explicit: true, pixels: &pixelData{}, stop: fileSize >= 0}
 	// The file meta group is always explicit little endian.
 	pos := 132
 	ts := tsImplicitLE
@@ -61,12 +82,20 @@ func walkFile(b []byte) (*lengthWalker, error) {
 		pos = next
 	}
 	body := b[pos:]
+	w.bodyAt, w.bodyLen = int64(pos), int64(len(body))
+	if w.stop {
+		w.bodyLen = fileSize - int64(pos)
+	}
 	switch ts {
 	case tsImplicitLE:
 		w.explicit = false
 	case tsExplicitBE:
 		w.bo = binary.BigEndian
 	case tsDeflated:
+		if w.stop {
+			return nil, errNeedWhole
+		}
+		w.bodyAt = -1
 		inflated, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(body)), maxInflated+1))
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("deflated data set: %w", err)
@@ -77,6 +106,12 @@ func walkFile(b []byte) (*lengthWalker, error) {
 		body = inflated
 	}
 	_, err := w.walk(body, 0, len(body), 0, false)
+	if errors.Is(err, errStopped) {
+		return w, nil
+	}
+	if w.stop && int64(len(body)) < w.bodyLen && (err != nil || !w.pixels.found) {
+		return nil, errNeedWhole // the header runs past the prefix
+	}
 	return w, err
 }
 
@@ -90,6 +125,30 @@ type lengthWalker struct {
 	bo       binary.ByteOrder
 	explicit bool
 	pixels   *pixelData // top-level PixelData, filled as the walk passes it
+	stop     bool       // end the walk at the top-level PixelData
+	bodyAt   int64      // the data set's offset in the file (-1: deflated)
+	bodyLen  int64      // the data set's length in the file
+}
+
+// atPixels records where the top-level pixel data element lies and, when
+// walking a prefix, ends the walk there.
+func (w lengthWalker) atPixels(pos, start int, length uint32) error {
+	p := w.pixels
+	p.found = true
+	p.elemAt, p.valueAt, p.length = -1, -1, -1
+	if w.bodyAt >= 0 {
+		p.elemAt, p.valueAt = w.bodyAt+int64(pos), w.bodyAt+int64(start)
+	}
+	if length != undefined {
+		p.length = int64(length)
+	}
+	if !w.stop {
+		return nil
+	}
+	if length != undefined && int64(length) > w.bodyLen-int64(start) {
+		return errTruncated(0x7fe0, 0x0010, int(length), int(w.bodyLen-int64(start)))
+	}
+	return errStopped
 }
 
 // errTruncated says what ran past the end, in terms a user can act on.
@@ -147,6 +206,11 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 		length = w.bo.Uint32(b[pos+4:])
 	}
 	start := pos + hdr
+	if depth == 0 && g == 0x7fe0 && e == 0x0010 && w.pixels != nil {
+		if err := w.atPixels(pos, start, length); err != nil {
+			return 0, nil, err
+		}
+	}
 	if length == undefined {
 		isPixels := g == 0x7fe0 && e == 0x0010
 		if g == 0xfffe {
@@ -165,7 +229,7 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 	stop := start + int(length)
 	val := b[start:stop]
 	if depth == 0 && g == 0x7fe0 && e == 0x0010 && w.pixels != nil {
-		w.pixels.native, w.pixels.found = val, true
+		w.pixels.native = val
 	}
 	// Sequences of defined length hold items whose lengths the parser also
 	// trusts. In implicit syntax the VR is unknown, so recognise them by

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,6 +26,14 @@ type Options struct {
 	// Progress, if set, is called from worker goroutines with the work done
 	// so far and the total.
 	Progress func(done, total int)
+	// Begin, if set, is given the volume before its pixels are read, and
+	// Slice each slice index as soon as that slice is final (from worker
+	// goroutines, in no particular order), so a viewer can show a large
+	// series while it loads. Slices not yet announced hold zeros. When the
+	// header's range is wider than the stored samples (the volume must be
+	// rescaled once all of it is read) Begin is not called.
+	Begin func(*viewer.Volume)
+	Slice func(k int)
 }
 
 func (o Options) workers() int {
@@ -117,186 +124,6 @@ func listFiles(path string) ([]string, error) {
 	return files, err
 }
 
-// Load decodes the series into a volume. A file whose pixels cannot be
-// decoded leaves its slices at the volume's minimum, with a warning; the
-// rest still loads.
-func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) {
-	type frameKey struct {
-		file  string
-		frame int
-	}
-	type decoded struct {
-		bytes  []byte
-		h      *header
-		lo, hi int64
-		err    error
-	}
-	// Which frames of which files we need, in a stable order.
-	var files []string
-	need := map[string][]int{}
-	scanned := map[string]*header{}
-	for _, sl := range s.slices {
-		p := sl.h.path
-		if _, ok := need[p]; !ok {
-			files = append(files, p)
-			scanned[p] = sl.h
-		}
-		need[p] = appendUnique(need[p], sl.frame)
-	}
-	total := len(files) + len(s.slices)
-	var done atomic.Int64
-	report := func() {
-		if opt.Progress != nil {
-			opt.Progress(int(done.Add(1)), total)
-		}
-	}
-
-	var mu sync.Mutex
-	frames := map[frameKey]*decoded{}
-	fileErr := map[string]error{}
-	err := parallel(ctx, len(files), opt.workers(), func(i int) {
-		defer report()
-		path := files[i]
-		h, err := withPixels(scanned[path])
-		if err != nil {
-			mu.Lock()
-			fileErr[path] = err
-			mu.Unlock()
-			return
-		}
-		for _, f := range need[path] {
-			d := &decoded{h: h}
-			d.bytes, d.err = decodeFrameSafe(h, f)
-			if d.err == nil {
-				d.lo, d.hi = storedRange(d.bytes, singleSample(h))
-			}
-			mu.Lock()
-			frames[frameKey{path, f}] = d
-			mu.Unlock()
-		}
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
-
-	// The output type must hold every slice's rescaled range.
-	lo, hi := math.Inf(1), math.Inf(-1)
-	integral := true
-	good := 0
-	var h0 *header
-	for _, sl := range s.slices {
-		d := frames[frameKey{sl.h.path, sl.frame}]
-		if d == nil || d.err != nil {
-			continue
-		}
-		good++
-		h0 = d.h
-		a, b := float64(d.lo)*sl.slope+sl.intercept, float64(d.hi)*sl.slope+sl.intercept
-		lo, hi = math.Min(lo, math.Min(a, b)), math.Max(hi, math.Max(a, b))
-		if sl.slope != math.Trunc(sl.slope) || sl.intercept != math.Trunc(sl.intercept) {
-			integral = false
-		}
-	}
-	if good == 0 {
-		var msgs []string
-		for _, p := range files {
-			if e := fileErr[p]; e != nil {
-				msgs = append(msgs, e.Error())
-			}
-		}
-		for _, d := range frames {
-			if d.err != nil {
-				msgs = append(msgs, d.err.Error())
-			}
-		}
-		sort.Strings(msgs)
-		if len(msgs) > 3 {
-			msgs = append(msgs[:3], fmt.Sprintf("and %d more", len(msgs)-3))
-		}
-		return nil, fmt.Errorf("no slice of the series could be decoded: %s", strings.Join(msgs, "; "))
-	}
-	dt := chooseType(lo, hi, integral, singleSample(h0))
-	vol, err := viewer.NewVolume(s.Geometry, dt)
-	if err != nil {
-		return nil, fmt.Errorf("series geometry: %w", err)
-	}
-	vol.Modality, vol.Description = s.Modality, s.Description
-	vol.Windows = append([]viewer.WindowPreset(nil), s.Windows...)
-	vol.Warnings = append(vol.Warnings, s.Warnings...)
-
-	plane := s.Geometry.Dims[0] * s.Geometry.Dims[1]
-	failed := make([]bool, len(s.slices))
-	err = parallel(ctx, len(s.slices), opt.workers(), func(k int) {
-		defer report()
-		sl := s.slices[k]
-		d := frames[frameKey{sl.h.path, sl.frame}]
-		if d == nil || d.err != nil {
-			failed[k] = true
-			return
-		}
-		sl.h = singleSample(d.h)
-		buf := make([]int64, sl.h.cols)
-		switch out := vol.Data.Raw().(type) {
-		case []uint8:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []int8:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []uint16:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []int16:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []uint32:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []int32:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		case []float32:
-			fillSlice(out[k*plane:(k+1)*plane], d.bytes, sl, integral, buf)
-		}
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
-	s.reportFailures(vol, failed, fileErr, func(sl slice) error {
-		if d := frames[frameKey{sl.h.path, sl.frame}]; d != nil {
-			return d.err
-		}
-		return nil
-	}, lo)
-	if h0.photometric == "MONOCHROME1" {
-		vol.Warnf("MONOCHROME1 image: low values display bright on the scanner")
-	}
-	if h0.spp == 3 {
-		vol.Warnf("colour image reduced to grey (luma)")
-	}
-	return vol, nil
-}
-
-// reportFailures fills slices that could not be decoded with the minimum
-// value and says which files they came from.
-func (s *Series) reportFailures(vol *viewer.Volume, failed []bool, fileErr map[string]error, frameErr func(slice) error, lo float64) {
-	plane := s.Geometry.Dims[0] * s.Geometry.Dims[1]
-	seen := map[string]bool{}
-	for k, f := range failed {
-		if !f {
-			continue
-		}
-		fillConst(vol, k*plane, (k+1)*plane, lo)
-		sl := s.slices[k]
-		err := fileErr[sl.h.path]
-		if err == nil {
-			err = frameErr(sl)
-		}
-		msg := fmt.Sprintf("slice %d not decoded", k)
-		if err != nil {
-			msg = err.Error()
-		}
-		if !seen[msg] {
-			seen[msg] = true
-			vol.Warnf("skipped %s (slice %d of %d left empty)", msg, k+1, len(s.slices))
-		}
-	}
-}
-
 func fillConst(vol *viewer.Volume, from, to int, v float64) {
 	switch out := vol.Data.Raw().(type) {
 	case []uint8:
@@ -341,15 +168,6 @@ func decodeFrameSafe(h *header, f int) (b []byte, err error) {
 		}
 	}()
 	return h.decodeFrame(f)
-}
-
-func appendUnique(s []int, v int) []int {
-	for _, x := range s {
-		if x == v {
-			return s
-		}
-	}
-	return append(s, v)
 }
 
 func progressOf(opt Options, total int) func() {

@@ -193,26 +193,6 @@ func (d storedDecoder) value(raw uint32) int64 {
 	return int64(v)
 }
 
-// storedRange is the min and max stored value in a decoded frame.
-func storedRange(b []byte, h *header) (lo, hi int64) {
-	d := newStoredDecoder(h)
-	n := h.rows * h.cols
-	buf := make([]int64, h.cols)
-	lo, hi = math.MaxInt64, math.MinInt64
-	for p := 0; p < n; p += h.cols {
-		d.row(b, p, h.cols, buf)
-		for _, v := range buf {
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-		}
-	}
-	return lo, hi
-}
-
 // chooseType keeps the source's container type when the rescaled range fits
 // it (so 12-bit CT with intercept −1024 stays 16-bit), otherwise the
 // narrowest integer type, or float32 for a fractional rescale.
@@ -231,42 +211,6 @@ func chooseType(lo, hi float64, integral bool, h *header) viewer.DataType {
 		return viewer.Uint16
 	}
 	return viewer.SmallestTypeFor(lo, hi, true)
-}
-
-// fillSlice writes slice sl (a frame, or a tile of a mosaic frame) of the
-// decoded bytes into dst, rescaled.
-func fillSlice[T viewer.Number](dst []T, b []byte, sl slice, integral bool, buf []int64) {
-	h := sl.h
-	d := newStoredDecoder(h)
-	rows, cols := h.rows, h.cols
-	r0, c0 := 0, 0
-	if sl.tile >= 0 {
-		rows, cols = mosaicTileSize(h)
-		g := mosaicGrid(h)
-		r0, c0 = (sl.tile/g)*rows, (sl.tile%g)*cols
-	}
-	buf = buf[:cols]
-	slope, inter := sl.slope, sl.intercept
-	is, ii := int64(slope), int64(inter)
-	for r := 0; r < rows; r++ {
-		d.row(b, (r0+r)*h.cols+c0, cols, buf)
-		out := dst[r*cols : (r+1)*cols]
-		if integral {
-			if is == 1 {
-				for i, v := range buf {
-					out[i] = T(v + ii)
-				}
-			} else {
-				for i, v := range buf {
-					out[i] = T(v*is + ii)
-				}
-			}
-			continue
-		}
-		for i, v := range buf {
-			out[i] = T(float64(v)*slope + inter)
-		}
-	}
 }
 
 var errCancelled = errors.New("cancelled")

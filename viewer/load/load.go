@@ -22,6 +22,11 @@ type Options struct {
 	PHI      bool                  // read patient identity (DICOM) for display
 	Workers  int                   // parallel decoders; 0 = all CPUs
 	Progress func(done, total int) // called from worker goroutines
+	// Begin and Slice follow a DICOM series as it loads (dicom.Options):
+	// the volume before its pixels, then each slice as it becomes final.
+	// A NIfTI volume is in memory already: neither is called.
+	Begin func(*viewer.Volume)
+	Slice func(k int)
 }
 
 // SeriesInfo describes one series without its voxels: what `info` prints
@@ -124,7 +129,37 @@ func (s *Study) Load(ctx context.Context, i int, opt Options) (*viewer.Volume, e
 	if s.vol != nil {
 		return s.vol, nil
 	}
-	return s.dicom[i].Load(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress})
+	return s.dicom[i].Load(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress, Begin: opt.Begin, Slice: opt.Slice})
+}
+
+// Stream reads DICOM series i slice by slice in slice order without
+// holding the volume (dicom.Series.Stream): begin gets the volume's
+// description (geometry, modality, windows; no voxels) and voxel type,
+// emit each slice as a one-slice volume valid only during the call. It
+// returns the warnings Load would have given, or an error wrapping
+// dicom.ErrNotStreamable when the series must be loaded instead.
+func (s *Study) Stream(ctx context.Context, i int, opt Options, begin func(hdr *viewer.Volume, t viewer.DataType) error, emit func(k int, slice *viewer.Volume) error) ([]string, error) {
+	if i < 0 || i >= len(s.Series) {
+		return nil, fmt.Errorf("%w: %d (the study has %d)", ErrNoSuchSeries, i, len(s.Series))
+	}
+	if s.vol != nil {
+		return nil, dicom.ErrNotStreamable
+	}
+	ds := s.dicom[i]
+	hdr := &viewer.Volume{Geometry: ds.Geometry, Modality: ds.Modality, Description: ds.Description,
+		Windows: append([]viewer.WindowPreset(nil), ds.Windows...)}
+	sv := *hdr
+	sv.Dims[2] = 1
+	w, err := ds.Stream(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress},
+		func(_ viewer.Geometry, t viewer.DataType) error { return begin(hdr, t) },
+		func(k int, d viewer.VoxelData) error {
+			sv.Data = d
+			return emit(k, &sv)
+		})
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]string(nil), s.Warnings...), w...), nil
 }
 
 // FromDICOM reports whether series i came from DICOM (whose NIfTI export

@@ -23,6 +23,11 @@ type WriteOptions struct {
 	// It must never carry patient identity: the volume's own Description is
 	// deliberately not used.
 	Description string
+	// NoSync skips the fsync before the rename, for files that can be made
+	// again (a conversion): the rename still keeps a half-written file from
+	// ever carrying the name, but after a power cut the file may be
+	// missing its data. Saving a person's labels never sets it.
+	NoSync bool
 }
 
 // gzipLevel is the deflate level for .nii.gz output. Measured on 2 cores
@@ -40,49 +45,165 @@ const gzipLevel = 2
 // synced and renamed, so a crash never leaves a half-written image under
 // the final name.
 func Write(path string, v *viewer.Volume, opt WriteOptions) (err error) {
+	st, err := Create(path, v, opt)
+	if err != nil {
+		return err
+	}
+	if err := st.WriteVoxels(v.Data, 0, v.Data.Len()); err != nil {
+		st.Abort()
+		return err
+	}
+	return st.Close()
+}
+
+// Stream writes a NIfTI file whose voxels arrive in pieces (a conversion
+// writes each slice as soon as it is read), with Write's guarantees: the
+// file gets its name only once complete (Close), and Abort leaves nothing.
+type Stream struct {
+	path      string
+	opt       WriteOptions
+	gz        bool
+	mode      os.FileMode
+	tmp       *os.File
+	w         io.Writer
+	zw        *pgzip.Writer
+	remaining int64 // voxel bytes still to come
+}
+
+// Create starts writing v's header to path; the voxels follow through
+// WriteVoxels, in storage order. Only v's geometry, type and length are
+// used here, so its voxels may still be arriving.
+func Create(path string, v *viewer.Volume, opt WriteOptions) (st *Stream, err error) {
 	lower := strings.ToLower(path)
 	gz := strings.HasSuffix(lower, ".gz")
 	if !strings.HasSuffix(lower, ".nii") && !strings.HasSuffix(lower, ".nii.gz") {
-		return fmt.Errorf("nifti: %s: file name must end in .nii or .nii.gz", path)
+		return nil, fmt.Errorf("nifti: %s: file name must end in .nii or .nii.gz", path)
 	}
-	hdr, data, err := encode(v, opt)
+	hdr, err := encode(v, opt)
 	if err != nil {
-		return fmt.Errorf("nifti: %s: %w", path, err)
+		return nil, fmt.Errorf("nifti: %s: %w", path, err)
 	}
 	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(path); err == nil {
 		if !opt.Overwrite {
-			return fmt.Errorf("nifti: %s exists; not overwriting: %w", path, os.ErrExist)
+			return nil, fmt.Errorf("nifti: %s exists; not overwriting: %w", path, os.ErrExist)
 		}
-		mode = st.Mode().Perm()
+		mode = fi.Mode().Perm()
 	}
-
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("nifti: %w", err)
+		return nil, fmt.Errorf("nifti: %w", err)
+	}
+	st = &Stream{path: path, opt: opt, gz: gz, mode: mode, tmp: tmp, w: tmp,
+		remaining: int64(v.Data.Len()) * int64(v.Data.Type().Size())}
+	if gz {
+		if st.zw, err = pgzip.NewWriterLevel(tmp, gzipLevel); err != nil {
+			st.Abort()
+			return nil, fmt.Errorf("nifti: %w", err)
+		}
+		st.w = st.zw
+	}
+	if _, err := st.w.Write(hdr); err != nil {
+		st.Abort()
+		return nil, fmt.Errorf("nifti: writing %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// CreateFor is Create for a volume of type t described by hdr (its
+// geometry and windows; its Data is not used) whose voxels are not in
+// memory at all: they are streamed through WriteVoxels.
+func CreateFor(path string, hdr *viewer.Volume, t viewer.DataType, opt WriteOptions) (*Stream, error) {
+	v := *hdr
+	v.Data = shape{t, hdr.NumVoxels()}
+	return Create(path, &v, opt)
+}
+
+// shape is voxel data of a type and length only, for a header.
+type shape struct {
+	t viewer.DataType
+	n int
+}
+
+func (s shape) Type() viewer.DataType { return s.t }
+func (s shape) Len() int              { return s.n }
+func (s shape) At(int) float64        { return 0 }
+func (s shape) Raw() any              { return nil }
+
+// WriteVoxels appends voxels [from, from+n) of d, little-endian.
+func (st *Stream) WriteVoxels(d viewer.VoxelData, from, n int) error {
+	if from < 0 || n < 0 || from+n > d.Len() {
+		return fmt.Errorf("nifti: voxels [%d, %d) of %d", from, from+n, d.Len())
+	}
+	size := d.Type().Size()
+	b, err := voxelBytesRange(d, from, n)
+	if err != nil {
+		return fmt.Errorf("nifti: %s: %w", st.path, err)
+	}
+	if int64(n*size) > st.remaining {
+		return fmt.Errorf("nifti: %s: more voxels than the header declares", st.path)
+	}
+	// In pieces: one write of a whole large volume makes the kernel find
+	// all its page-cache pages at once (measured: 240 ms for 150 MiB in one
+	// write, 40–50 ms in 16 MiB writes).
+	for off := 0; off < len(b); off += writeChunk {
+		if _, err := st.w.Write(b[off:min(len(b), off+writeChunk)]); err != nil {
+			return fmt.Errorf("nifti: writing %s: %w", st.path, err)
+		}
+	}
+	st.remaining -= int64(len(b))
+	return nil
+}
+
+const writeChunk = 16 << 20
+
+// Abort removes the unfinished file.
+func (st *Stream) Abort() {
+	if st.tmp != nil {
+		st.tmp.Close()
+		os.Remove(st.tmp.Name())
+		st.tmp = nil
+	}
+}
+
+// Close finishes the file and gives it its name.
+func (st *Stream) Close() (err error) {
+	if st.tmp == nil {
+		return fmt.Errorf("nifti: %s: already closed", st.path)
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			st.Abort()
 		}
 	}()
-	if err = writeBody(tmp, hdr, data, gz); err != nil {
-		return fmt.Errorf("nifti: writing %s: %w", path, err)
+	if st.remaining != 0 {
+		return fmt.Errorf("nifti: %s: %d voxel bytes missing", st.path, st.remaining)
 	}
-	if err = tmp.Chmod(mode); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+	if st.zw != nil {
+		if err = st.zw.Close(); err != nil {
+			return fmt.Errorf("nifti: writing %s: %w", st.path, err)
+		}
+	}
+	tmp := st.tmp
+	if err = tmp.Chmod(st.mode); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return fmt.Errorf("nifti: %w", err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("nifti: writing %s: %w", path, err)
+	if !st.opt.NoSync {
+		if err = tmp.Sync(); err != nil {
+			return fmt.Errorf("nifti: writing %s: %w", st.path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("nifti: writing %s: %w", path, err)
+		return fmt.Errorf("nifti: writing %s: %w", st.path, err)
 	}
-	if err = publish(tmp.Name(), path, opt.Overwrite); err != nil {
+	st.tmp = nil
+	if err = publish(tmp.Name(), st.path, st.opt.Overwrite); err != nil {
+		os.Remove(tmp.Name())
 		return err
 	}
-	syncDir(filepath.Dir(path))
+	if !st.opt.NoSync {
+		syncDir(filepath.Dir(st.path))
+	}
 	return nil
 }
 
@@ -119,50 +240,22 @@ func syncDir(dir string) {
 	}
 }
 
-func writeBody(f *os.File, hdr, data []byte, gz bool) error {
-	var w io.Writer = f
-	var zw *pgzip.Writer
-	if gz {
-		var err error
-		if zw, err = pgzip.NewWriterLevel(f, gzipLevel); err != nil {
-			return err
-		}
-		w = zw
-	}
-	if _, err := w.Write(hdr); err != nil {
-		return err
-	}
-	if _, err := w.Write(data); err != nil {
-		return err
-	}
-	if zw != nil {
-		return zw.Close()
-	}
-	return nil
-}
-
-// encode builds the header (with extension flag) and the little-endian
-// voxel bytes of v.
-func encode(v *viewer.Volume, opt WriteOptions) (hdr, data []byte, err error) {
+// encode builds the header (with extension flag) of v.
+func encode(v *viewer.Volume, opt WriteOptions) (hdr []byte, err error) {
 	if v == nil || v.Data == nil {
-		return nil, nil, errors.New("no voxel data")
+		return nil, errors.New("no voxel data")
 	}
 	if err := v.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("invalid geometry: %w", err)
+		return nil, fmt.Errorf("invalid geometry: %w", err)
 	}
 	if v.Data.Len() != v.NumVoxels() {
-		return nil, nil, fmt.Errorf("voxel count %d does not match dimensions %v", v.Data.Len(), v.Dims)
+		return nil, fmt.Errorf("voxel count %d does not match dimensions %v", v.Data.Len(), v.Dims)
 	}
 	h, version, err := headerFor(v, opt.Description)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	hdr, err = encodeHeader(h, version, binary.LittleEndian)
-	if err != nil {
-		return nil, nil, err
-	}
-	data, err = voxelBytes(v.Data)
-	return hdr, data, err
+	return encodeHeader(h, version, binary.LittleEndian)
 }
 
 // headerFor fills a header for v. Both sform and qform are set (code 1,
@@ -222,26 +315,27 @@ func headerFor(v *viewer.Volume, desc string) (*Header, int, error) {
 	return h, version, nil
 }
 
-// voxelBytes is the little-endian byte image of d: on a little-endian host
-// the array's own memory, with no copy.
-func voxelBytes(d viewer.VoxelData) ([]byte, error) {
+// voxelBytesRange is the little-endian byte image of voxels [from,
+// from+n) of d: on a little-endian host the array's own memory, with no
+// copy.
+func voxelBytesRange(d viewer.VoxelData, from, n int) ([]byte, error) {
 	var b []byte
 	var size int
 	switch s := d.Raw().(type) {
 	case []uint8:
-		return asBytes(s), nil
+		return asBytes(s[from : from+n]), nil
 	case []int8:
-		return asBytes(s), nil
+		return asBytes(s[from : from+n]), nil
 	case []uint16:
-		b, size = asBytes(s), 2
+		b, size = asBytes(s[from:from+n]), 2
 	case []int16:
-		b, size = asBytes(s), 2
+		b, size = asBytes(s[from:from+n]), 2
 	case []uint32:
-		b, size = asBytes(s), 4
+		b, size = asBytes(s[from:from+n]), 4
 	case []int32:
-		b, size = asBytes(s), 4
+		b, size = asBytes(s[from:from+n]), 4
 	case []float32:
-		b, size = asBytes(s), 4
+		b, size = asBytes(s[from:from+n]), 4
 	default:
 		return nil, fmt.Errorf("unsupported voxel slice %T", s)
 	}
@@ -313,3 +407,6 @@ func storableQuatern(q viewer.Vec3, version int) viewer.Vec3 {
 	}
 	return viewer.Vec3{float64(f[0]), float64(f[1]), float64(f[2])}
 }
+
+// voxelBytes is the little-endian byte image of all of d.
+func voxelBytes(d viewer.VoxelData) ([]byte, error) { return voxelBytesRange(d, 0, d.Len()) }
