@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -193,9 +194,16 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 			}
 			ws.pendingTable = nil
 			ws.loadHeld()
+			go releaseMemory()
 		})
 	}()
 }
+
+// releaseMemory hands the garbage of a load (a scan's parser output, a
+// label file's read buffer, the copy an alignment replaced) back to the
+// system now rather than over the next minutes: a reader opens several
+// large studies in a session, and the machine's memory is theirs.
+func releaseMemory() { debug.FreeOSMemory() }
 
 func seriesTitle(s load.SeriesInfo) string {
 	parts := []string{}
@@ -302,6 +310,7 @@ func (ws *Workstation) openLabelsNamed(path string, table *viewer.LabelTable) {
 			ws.overlay.setScene(sc)
 			ws.refreshViews()
 			ws.labelsChanged()
+			go releaseMemory()
 		})
 	}()
 }

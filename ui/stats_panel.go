@@ -29,9 +29,11 @@ type statsPanel struct {
 	box    *fyne.Container
 
 	stats *labels.Stats
-	img   *viewer.Volume // what stats were measured on
-	lab   *viewer.Volume // snapshot of the label voxels
-	gen   int            // bumps per request; stale results are dropped
+	// Every label's histogram from the last measurement, so picking
+	// another label needs no snapshot of the label map (a volume-sized
+	// copy) to be kept.
+	hists map[int][]int
+	gen   int // bumps per request; stale results are dropped
 
 	histID int
 	counts []int
@@ -124,7 +126,7 @@ func (p *statsPanel) compute() {
 	sc, lm := p.ws.scene, p.ws.editor.labels
 	p.gen++
 	if sc == nil || lm == nil {
-		p.stats, p.img, p.lab, p.counts = nil, nil, nil, nil
+		p.stats, p.hists, p.counts = nil, nil, nil
 		p.status.SetText("No labels")
 		p.table.Refresh()
 		p.hist.Refresh()
@@ -137,10 +139,12 @@ func (p *statsPanel) compute() {
 	p.button.Disable()
 	go func() {
 		st, err := labels.Compute(img, lab, &names)
+		var hists map[int][]int
 		var counts []int
 		var lo, hi float64
 		if err == nil {
-			counts, lo, hi = labelHistogram(st, img, lab, id)
+			hists = labels.Histograms(img, lab, st, statsHistBins)
+			counts, lo, hi = labelHistogram(st, hists, id)
 		}
 		do(func() {
 			if gen != p.gen {
@@ -151,12 +155,13 @@ func (p *statsPanel) compute() {
 				p.stats = nil
 				p.status.SetText("Error: " + err.Error())
 			} else {
-				p.stats, p.img, p.lab = st, img, lab
+				p.stats, p.hists = st, hists
 				p.status.SetText(statsSummary(st))
 				p.histID, p.counts, p.lo, p.hi = id, counts, lo, hi
 			}
 			p.table.Refresh()
 			p.hist.Refresh()
+			go releaseMemory() // the snapshot measured is garbage now
 			if p.onDone != nil {
 				p.onDone()
 			}
@@ -172,8 +177,8 @@ func statsSummary(st *labels.Stats) string {
 	return s
 }
 
-// labelHistogram counts id's intensities over its own min..max.
-func labelHistogram(st *labels.Stats, img, lab *viewer.Volume, id int) ([]int, float64, float64) {
+// labelHistogram is id's histogram (over its own min..max) among hists.
+func labelHistogram(st *labels.Stats, hists map[int][]int, id int) ([]int, float64, float64) {
 	for _, l := range st.Labels {
 		if l.ID != id || l.Min == nil || l.Max == nil {
 			continue
@@ -182,7 +187,7 @@ func labelHistogram(st *labels.Stats, img, lab *viewer.Volume, id int) ([]int, f
 		if !(hi > lo) {
 			hi = lo + 1
 		}
-		return labels.Histogram(img, lab, id, statsHistBins, lo, hi), lo, hi
+		return hists[id], lo, hi
 	}
 	return nil, 0, 0
 }
@@ -193,21 +198,12 @@ func (p *statsPanel) setLabel(id int) {
 		return
 	}
 	p.histID = id
-	st, img, lab, gen := p.stats, p.img, p.lab, p.gen
-	go func() {
-		counts, lo, hi := labelHistogram(st, img, lab, id)
-		do(func() {
-			if gen != p.gen || id != p.histID {
-				return
-			}
-			p.counts, p.lo, p.hi = counts, lo, hi
-			p.hist.Refresh()
-			if p.onDone != nil {
-				p.onDone()
-			}
-		})
-	}()
-	for i, l := range st.Labels {
+	p.counts, p.lo, p.hi = labelHistogram(p.stats, p.hists, id)
+	p.hist.Refresh()
+	if p.onDone != nil {
+		p.onDone()
+	}
+	for i, l := range p.stats.Labels {
 		if l.ID == id {
 			p.table.ScrollTo(widget.TableCellID{Row: i, Col: 0})
 		}

@@ -10,6 +10,7 @@ import (
 )
 
 func runInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	defer batchGC()()
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	phi := fs.Bool("phi", false, "include patient name and ID")
 	pos, err := parseArgs(fs, args)

@@ -385,3 +385,69 @@ func Histogram(img, lab *viewer.Volume, id, bins int, lo, hi float64) []int {
 	}
 	return h
 }
+
+// Histograms counts, in one pass, the intensities of every label of st
+// into bins equal bins over that label's own [Min, Max] (one bin's width
+// when Min = Max), as Histogram does for one label. A viewer keeps these
+// instead of a snapshot of the label map to redraw any label's histogram
+// later. Labels without intensities are absent.
+func Histograms(img, lab *viewer.Volume, st *Stats, bins int) map[int][]int {
+	out := map[int][]int{}
+	if st == nil || img == nil || lab == nil || img.Data == nil || lab.Data == nil || bins < 1 ||
+		img.Data.Len() != img.NumVoxels() || lab.Data.Len() != lab.NumVoxels() {
+		return out
+	}
+	lab, err := viewer.AlignTo(img.Geometry, lab, GridTolMM)
+	if err != nil {
+		return out
+	}
+	type rng struct {
+		lo, scale float64
+		hi        float64
+		h         []int
+	}
+	by := make([]*rng, viewer.MaxLabelID+1)
+	for _, l := range st.Labels {
+		if l.Min == nil || l.Max == nil || l.ID <= 0 || l.ID > viewer.MaxLabelID {
+			continue
+		}
+		lo, hi := *l.Min, *l.Max
+		if !(hi > lo) {
+			hi = lo + 1
+		}
+		r := &rng{lo: lo, hi: hi, scale: float64(bins) / (hi - lo), h: make([]int, bins)}
+		by[l.ID] = r
+		out[l.ID] = r.h
+	}
+	add := func(id int, x float64) {
+		if id <= 0 || id > viewer.MaxLabelID {
+			return
+		}
+		r := by[id]
+		if r == nil || !(x >= r.lo && x <= r.hi) {
+			return
+		}
+		r.h[min(int((x-r.lo)*r.scale), bins-1)]++
+	}
+	switch l := lab.Data.Raw().(type) {
+	case []uint8:
+		for i, v := range l {
+			if v != 0 {
+				add(int(v), img.Data.At(i))
+			}
+		}
+	case []uint16:
+		for i, v := range l {
+			if v != 0 {
+				add(int(v), img.Data.At(i))
+			}
+		}
+	default:
+		for i := 0; i < lab.Data.Len(); i++ {
+			if f := lab.Data.At(i); f > 0 && f == float64(int(f)) {
+				add(int(f), img.Data.At(i))
+			}
+		}
+	}
+	return out
+}

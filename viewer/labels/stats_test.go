@@ -3,6 +3,7 @@ package labels
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -391,6 +392,30 @@ func BenchmarkCountOnly512x512x300(b *testing.B) {
 	for b.Loop() {
 		if _, err := Compute(nil, lab.Volume, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Histograms gives, in one pass, what Histogram gives label by label over
+// each label's own min..max.
+func TestHistogramsAgreeWithHistogram(t *testing.T) {
+	img, lab := cubeFixture(t)
+	st, err := Compute(img, lab.Volume, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := Histograms(img, lab.Volume, st, 7)
+	if len(all) == 0 {
+		t.Fatal("no histograms")
+	}
+	for _, l := range st.Labels {
+		lo, hi := *l.Min, *l.Max
+		if !(hi > lo) {
+			hi = lo + 1
+		}
+		want := Histogram(img, lab.Volume, l.ID, 7, lo, hi)
+		if !slices.Equal(all[l.ID], want) {
+			t.Errorf("label %d: %v, want %v", l.ID, all[l.ID], want)
 		}
 	}
 }
