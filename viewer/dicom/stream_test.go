@@ -162,3 +162,20 @@ func TestLoadAnnouncesSlices(t *testing.T) {
 		}
 	}
 }
+
+// A series the machine's free memory cannot hold is refused before the
+// volume is allocated, with the estimate (DELINEATE_MEMORY_LIMIT pretends
+// the machine has that much free).
+func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
+	s := scanOne(t, filepath.Join("..", "..", "testdata", "dicom", "shuffled"))
+	t.Setenv("DELINEATE_MEMORY_LIMIT", "10")
+	_, err := s.Load(context.Background(), Options{})
+	var tl *viewer.TooLargeError
+	if !errors.Is(err, viewer.ErrTooLarge) || !errors.As(err, &tl) || tl.Need != int64(s.Geometry.NumVoxels()*2) {
+		t.Fatalf("got %v", err)
+	}
+	t.Setenv("DELINEATE_MEMORY_LIMIT", "")
+	if _, err := s.Load(context.Background(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+}

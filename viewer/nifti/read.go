@@ -265,6 +265,13 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 			hint = need
 		}
 	}
+	if hint == need {
+		// The size is known: a volume the machine cannot hold is refused
+		// before anything is read (the estimate is in the error).
+		if err := viewer.CheckAllocation(need, "the image"); err != nil {
+			return nil, err
+		}
+	}
 	raw, got, err := readGrowing(in, int(need), int(min(hint, need)))
 	if err != nil {
 		if errors.Is(err, gzip.ErrChecksum) {
