@@ -20,7 +20,7 @@ run() { # name, series folder
   local name=$1 dir=$2 out="$WORK/out-$1"
   mkdir -p "$out"
   hyperfine --warmup 1 --runs "${RUNS:-5}" \
-    --prepare "rm -f $out/*" \
+    --prepare "rm -f $out/*; sync" \
     --export-markdown "bench-results/convert-$name.md" \
     --command-name "dcm2niix -z n ($name)" "dcm2niix -z n -f dcm -o $out $dir" \
     --command-name "delineate convert .nii ($name)" "$BIN convert $dir $out/delineate.nii" \
