@@ -1,11 +1,11 @@
 package inference
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"delineate/viewer"
 )
 
 // MemoryError is a run refused before it starts because its estimated
@@ -19,16 +19,8 @@ func (e *MemoryError) Error() string {
 	return fmt.Sprintf("not enough memory: %s needs about %s, %s allowed (raise --max-memory or free memory)", e.What, FormatBytes(e.Need), FormatBytes(e.Allowed))
 }
 
-// FormatBytes prints a byte count in binary units.
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d KiB", (n+1023)/1024)
-}
+// FormatBytes prints a byte count in binary units (viewer.FormatBytes).
+func FormatBytes(n int64) string { return viewer.FormatBytes(n) }
 
 // ParseBytes reads a size such as 2G, 1500M or 2147483648.
 func ParseBytes(s string) (int64, error) {
@@ -55,20 +47,11 @@ func ParseBytes(s string) (int64, error) {
 }
 
 // AvailableMemory is what the system can give without swapping
-// (MemAvailable on Linux); 0 when unknown.
+// (viewer.AvailableMemory: MemAvailable, or the container's limit less its
+// usage); 0 when unknown.
 func AvailableMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			return kb << 10
-		}
+	if n, ok := viewer.AvailableMemory(); ok {
+		return n
 	}
 	return 0
 }

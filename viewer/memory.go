@@ -31,7 +31,7 @@ func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 func FormatBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 	}
