@@ -28,24 +28,12 @@ func (r *Runtime) OpenGraph(spec inference.GraphSpec) (inference.Graph, error) {
 	if spec.Device == "" {
 		spec.Device = "auto"
 	}
-	if err := inference.CheckDevice(spec.Device); err != nil {
+	r.mu.Lock()
+	dev, err := r.deviceLocked(spec.Device)
+	r.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	dev := inference.DeviceInfo{Requested: spec.Device, Used: "cpu", Why: "CPU requested"}
-	if spec.Device != "cpu" {
-		r.probeCUDALocked()
-		switch {
-		case r.cudaOK:
-			dev = inference.DeviceInfo{Requested: spec.Device, Used: "cuda"}
-		case spec.Device == "cuda":
-			r.mu.Unlock()
-			return nil, fmt.Errorf("--device cuda: %s", r.cudaErr)
-		default:
-			dev.Why = "auto: " + r.cudaErr + "; running on CPU"
-		}
-	}
-	r.mu.Unlock()
 	// ONNX Runtime makes a session with names the graph lacks and fails
 	// only when it runs: check them now, so a caller can probe.
 	ins, outs, err := ortgo.GetInputOutputInfo(spec.Path)

@@ -162,24 +162,11 @@ func (r *Runtime) Open(spec inference.NetSpec) (inference.Net, error) {
 	if spec.Device == "" {
 		spec.Device = "auto"
 	}
-	if err := inference.CheckDevice(spec.Device); err != nil {
-		return nil, err
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	dev := inference.DeviceInfo{Requested: spec.Device, Used: "cpu"}
-	if spec.Device != "cpu" {
-		r.probeCUDALocked()
-		switch {
-		case r.cudaOK:
-			dev.Used = "cuda"
-		case spec.Device == "cuda":
-			return nil, fmt.Errorf("--device cuda: %s", r.cudaErr)
-		default:
-			dev.Why = "auto: " + r.cudaErr + "; running on CPU"
-		}
-	} else {
-		dev.Why = "CPU requested"
+	dev, err := r.deviceLocked(spec.Device)
+	if err != nil {
+		return nil, err
 	}
 	key := sessionKey{spec.Path, spec.Variant, spec.Input, spec.Output, dev.Used, spec.Threads}
 	if s := r.sessions[key]; s != nil {
@@ -202,6 +189,28 @@ func (r *Runtime) Open(spec inference.NetSpec) (inference.Net, error) {
 	s.lastUsed = time.Now()
 	r.sessions[key] = s
 	return &net{r: r, key: key, s: s}, nil
+}
+
+// deviceLocked decides where a session for the requested device runs:
+// cpu, cuda (an error when CUDA cannot run) or auto (CUDA when it can,
+// else CPU with the reason). r.mu must be held.
+func (r *Runtime) deviceLocked(requested string) (inference.DeviceInfo, error) {
+	if err := inference.CheckDevice(requested); err != nil {
+		return inference.DeviceInfo{}, err
+	}
+	dev := inference.DeviceInfo{Requested: requested, Used: "cpu", Why: "CPU requested"}
+	if requested == "cpu" {
+		return dev, nil
+	}
+	r.probeCUDALocked()
+	switch {
+	case r.cudaOK:
+		return inference.DeviceInfo{Requested: requested, Used: "cuda"}, nil
+	case requested == "cuda":
+		return dev, fmt.Errorf("--device cuda: %s", r.cudaErr)
+	}
+	dev.Why = "auto: " + r.cudaErr + "; running on CPU"
+	return dev, nil
 }
 
 func short(err error) string {
