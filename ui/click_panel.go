@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +26,6 @@ import (
 // coalesced. Every mask lands in the prediction layer.
 type clickPanel struct {
 	ws      *Workstation
-	dirs    []string
 	sel     *widget.Select
 	toggle  *widget.Check
 	propBtn *widget.Button
@@ -79,19 +77,7 @@ func (c *clickPanel) scan() {
 	}
 }
 
-func (c *clickPanel) addDir(d string) {
-	for _, x := range c.dirs {
-		if x == d {
-			c.sel.SetSelected(d)
-			return
-		}
-	}
-	c.dirs = append(c.dirs, d)
-	sort.Strings(c.dirs)
-	c.sel.Options = c.dirs
-	c.sel.SetSelected(d)
-	c.sel.Refresh()
-}
+func (c *clickPanel) addDir(d string) { addFolderOption(c.sel, d) }
 
 // openModel opens (or reuses) the chosen export; off the UI goroutine.
 func (c *clickPanel) openModel(dir, device string) (*sam.Model, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,6 @@ import (
 // per class, and the status bar lists the 3D findings.
 type findPanel struct {
 	ws       *Workstation
-	dirs     []string
 	sel      *widget.Select
 	prompt   *widget.Entry
 	sliceBtn *widget.Button
@@ -66,19 +66,7 @@ func (f *findPanel) scan() {
 	}
 }
 
-func (f *findPanel) addDir(d string) {
-	for _, x := range f.dirs {
-		if x == d {
-			f.sel.SetSelected(d)
-			return
-		}
-	}
-	f.dirs = append(f.dirs, d)
-	sort.Strings(f.dirs)
-	f.sel.Options = f.dirs
-	f.sel.SetSelected(d)
-	f.sel.Refresh()
-}
+func (f *findPanel) addDir(d string) { addFolderOption(f.sel, d) }
 
 // open opens (or reuses) the selected detector; called from a job.
 func (f *findPanel) open(dir, device string) (*yolo.Model, *yolo.Description, error) {
@@ -261,4 +249,15 @@ func (ws *Workstation) findFinished(j *inference.Job, vol *viewer.Volume, gen in
 		parts = append(parts, fmt.Sprintf("%s %.1f mL (slices %d–%d, best %.2f)", f.Label, f.VolumeML, f.FirstSlice+1, f.LastSlice+1, f.BestScore))
 	}
 	ws.status.SetText(fmt.Sprintf("%s: %d finding(s): %s — review in the AI tab (Enter accepts)", j.Name, len(fr.findings), strings.Join(parts, "; ")))
+}
+
+// addFolderOption adds a model folder to a picker's options (sorted, once)
+// and selects it.
+func addFolderOption(sel *widget.Select, d string) {
+	if !slices.Contains(sel.Options, d) {
+		sel.Options = append(sel.Options, d)
+		sort.Strings(sel.Options)
+		sel.Refresh()
+	}
+	sel.SetSelected(d)
 }
