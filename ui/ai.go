@@ -165,6 +165,9 @@ func (p *aiPanel) run() {
 		ws.showError(errors.New("open a study first"))
 		return
 	}
+	if ws.studyLoading() {
+		return
+	}
 	m := p.selected()
 	if m == nil {
 		ws.showError(errors.New("choose a model"))

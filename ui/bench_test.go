@@ -3,8 +3,10 @@ package ui
 import (
 	"context"
 	"image"
+	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"delineate/inference"
 	"delineate/viewer"
@@ -75,4 +77,31 @@ func BenchmarkSliceChangeDuringJob(b *testing.B) {
 		}
 	}
 	b.Logf("%d segmentations finished during the job runs", runs.Load())
+}
+
+// BenchmarkOpenSeries: opening a DICOM series in the workstation, from
+// OpenPath to the first slice on screen (the series shown while it loads)
+// and to every slice read. DELINEATE_BENCH_SERIES names the folder (the
+// bench script's 300- or 2000-slice series); skipped without it.
+func BenchmarkOpenSeries(b *testing.B) {
+	dir := os.Getenv("DELINEATE_BENCH_SERIES")
+	if dir == "" {
+		b.Skip("DELINEATE_BENCH_SERIES is not set (scripts/make_bench_series.py makes one)")
+	}
+	var first, loaded time.Duration
+	for i := 0; i < b.N; i++ {
+		ws := newTestWorkstation(b)
+		start := time.Now()
+		ws.OpenPath(dir)
+		waitFor(b, "the first slice", func() bool { return ws.scene != nil })
+		ws.views[viewer.Axial].Refresh()
+		first += time.Since(start)
+		vol := ws.scene.Volume
+		waitFor(b, "the whole series", func() bool { return vol.Arriving.Done() && ws.panel.counts != nil })
+		loaded += time.Since(start)
+		ws.win.Close()
+		releaseMemory()
+	}
+	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-slice")
+	b.ReportMetric(float64(loaded.Milliseconds())/float64(b.N), "ms-loaded")
 }

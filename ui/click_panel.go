@@ -128,6 +128,10 @@ func (c *clickPanel) setActive(on bool) {
 		ws.editor.setMode(ws.editor.mode)
 		return
 	}
+	if ws.studyLoading() {
+		c.toggle.SetChecked(false)
+		return
+	}
 	if ws.scene == nil || ws.scene.Volume == nil || c.sel.Selected == "" {
 		c.toggle.SetChecked(false)
 		ws.showError(errors.New("open a study and choose a SAM export (Folder…) first"))

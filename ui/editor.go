@@ -151,6 +151,9 @@ func (e *editor) setMode(m toolMode) {
 // ensureLabels makes an empty label map on the image grid the first time
 // the user paints on an image without one.
 func (e *editor) ensureLabels() bool {
+	if e.ws.studyLoading() {
+		return false // brushes may follow intensities (thresholds): all of it first
+	}
 	if e.labels != nil {
 		return true
 	}

@@ -116,6 +116,9 @@ func (f *findPanel) run(all bool) {
 		ws.showError(errors.New("open a study first"))
 		return
 	}
+	if ws.studyLoading() {
+		return
+	}
 	if f.sel.Selected == "" {
 		ws.showError(errors.New("choose a detector folder (Folder…)"))
 		return

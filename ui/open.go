@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -107,7 +109,7 @@ func (ws *Workstation) OpenPathWithLabels(path, labels string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ws.loading.start("Scanning "+filepath.Base(path), cancel)
-	progress := func(done, total int) { do(func() { ws.loading.progress(done, total) }) }
+	progress := ws.loading.reporter()
 	go func() {
 		st, err := load.Open(ctx, path, load.Options{PHI: true, Progress: progress})
 		do(func() {
@@ -168,10 +170,46 @@ func (ws *Workstation) loadSeries(i int) {
 func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelFunc, gen, i int) {
 	st := ws.study
 	info := st.Series[i]
-	ws.loading.start(fmt.Sprintf("Loading %s", seriesTitle(info)), cancel)
-	progress := func(done, total int) { do(func() { ws.loading.progress(done, total) }) }
+	title := seriesTitle(info)
+	ws.loading.start(fmt.Sprintf("Loading %s", title), cancel)
+	progress := ws.loading.reporter()
+	// A DICOM series is shown as soon as its buffer exists, its slices
+	// filling in as they are read (viewer.Arrival); the views refresh at
+	// most ten times a second while it loads.
+	var arriving *viewer.Arrival
+	var refreshQueued atomic.Bool
+	begin := func(vol *viewer.Volume) {
+		arriving = viewer.NewArrival(vol.Dims[2])
+		vol.Arriving = arriving
+		do(func() {
+			if gen != ws.loadGen {
+				return
+			}
+			ws.seriesIdx = i
+			ws.warnings = append([]string(nil), st.Warnings...)
+			if err := ws.SetVolume(vol, nil, title); err != nil {
+				ws.showError(err)
+			}
+		})
+	}
+	slice := func(k int) {
+		arriving.Set(k)
+		if refreshQueued.CompareAndSwap(false, true) {
+			time.AfterFunc(100*time.Millisecond, func() {
+				do(func() {
+					refreshQueued.Store(false)
+					if gen == ws.loadGen {
+						ws.refreshViews()
+					}
+				})
+			})
+		}
+	}
 	go func() {
-		vol, err := st.Load(ctx, i, load.Options{Progress: progress})
+		vol, err := st.Load(ctx, i, load.Options{Progress: progress, Begin: begin, Slice: slice})
+		if err == nil && vol.Arriving != nil {
+			vol.Arriving.Complete() // Load returned: every voxel is written
+		}
 		do(func() {
 			defer cancel()
 			if gen != ws.loadGen {
@@ -179,12 +217,17 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 			}
 			ws.loading.stop()
 			if err != nil {
+				if arriving != nil {
+					ws.status.SetText(fmt.Sprintf("Loading stopped with %d of %d slices read: open the series again to finish it", arriving.Count(), info.Dims[2]))
+				}
 				ws.showError(openError(st.Path, err))
 				return
 			}
 			ws.seriesIdx = i
 			ws.warnings = append(append([]string(nil), st.Warnings...), vol.Warnings...)
-			if err := ws.SetVolume(vol, nil, seriesTitle(info)); err != nil {
+			if ws.scene != nil && ws.scene.Volume == vol {
+				ws.volumeArrived()
+			} else if err := ws.SetVolume(vol, nil, title); err != nil {
 				ws.showError(err)
 				return
 			}
@@ -199,11 +242,31 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 	}()
 }
 
-// releaseMemory hands the garbage of a load (a scan's parser output, a
-// label file's read buffer, the copy an alignment replaced) back to the
-// system now rather than over the next minutes: a reader opens several
-// large studies in a session, and the machine's memory is theirs.
-func releaseMemory() { debug.FreeOSMemory() }
+// volumeArrived finishes a study shown while it loaded: what needed every
+// voxel (the window for MR without a header window, the histogram and the
+// "auto" preset) is worked out now.
+func (ws *Workstation) volumeArrived() {
+	sc := ws.scene
+	if w := viewer.DefaultWindow(sc.Volume); w != sc.LUT.Window() && !viewer.IsCT(sc.Volume) && len(sc.Volume.Windows) == 0 {
+		sc.LUT = viewer.NewWindowLUT(w)
+	}
+	ws.panel.setVolume(sc.Volume, sc.LUT.Window())
+	ws.updateInfo()
+	ws.refreshViews()
+	if ws.editor.labels != nil {
+		ws.stats.compute() // labels opened while it loaded
+	}
+}
+
+// studyLoading says whether the study on screen is still being read; what
+// reads its voxels (models, prompts, fills, statistics) waits for it.
+func (ws *Workstation) studyLoading() bool {
+	if ws.scene == nil || ws.scene.Volume.Arriving.Done() {
+		return false
+	}
+	ws.status.SetText("The study is still loading: this needs all of it")
+	return true
+}
 
 func seriesTitle(s load.SeriesInfo) string {
 	parts := []string{}
@@ -396,4 +459,29 @@ func (ws *Workstation) openLabelNames(path string) {
 			ws.labelsChanged()
 		})
 	}()
+}
+
+// releaseMemory hands the garbage of a load (a scan's parser output, a
+// label file's read buffer, the copy an alignment replaced) back to the
+// system now rather than over the next minutes: a reader opens several
+// large studies in a session, and the machine's memory is theirs.
+func releaseMemory() { debug.FreeOSMemory() }
+
+// reporter turns a loader's progress calls (one per file and per slice,
+// from worker goroutines) into at most one UI update per percent: a
+// 2000-slice series otherwise queues thousands of bar redraws ahead of
+// the first slice.
+func (l *loadingBar) reporter() func(done, total int) {
+	var last atomic.Int64
+	last.Store(-1)
+	return func(done, total int) {
+		pct := int64(0)
+		if total > 0 {
+			pct = int64(done) * 100 / int64(total)
+		}
+		if old := last.Load(); pct == old || !last.CompareAndSwap(old, pct) {
+			return
+		}
+		do(func() { l.progress(done, total) })
+	}
 }

@@ -91,11 +91,14 @@ func (p *windowPanel) setVolume(vol *viewer.Volume, w viewer.Window) {
 			}
 		}
 	}
-	p.lo, p.hi = vol.Range()
-	if p.hi <= p.lo {
-		p.hi = p.lo + 1
+	p.lo, p.hi, p.counts = w.Center-w.Width/2, w.Center+w.Width/2, nil
+	if vol.Arriving.Done() { // a study still loading gets its histogram once it is there
+		p.lo, p.hi = vol.Range()
+		if p.hi <= p.lo {
+			p.hi = p.lo + 1
+		}
+		p.counts = view.Histogram(vol, histBins, p.lo, p.hi)
 	}
-	p.counts = view.Histogram(vol, histBins, p.lo, p.hi)
 	p.show(w)
 }
 

@@ -132,6 +132,10 @@ func (p *statsPanel) compute() {
 		p.hist.Refresh()
 		return
 	}
+	if !sc.Volume.Arriving.Done() {
+		p.status.SetText("Measured once the study has loaded")
+		return // volumeArrived measures then
+	}
 	gen, img, lab := p.gen, sc.Volume, lm.Clone().Volume
 	names := viewer.LabelTable{Labels: slices.Clone(lm.Table.Labels)}
 	id := p.ws.editor.label

@@ -201,7 +201,7 @@ func (e *editor) record(c *edit.Change, what string) {
 
 // ready says whether a label operation may run now.
 func (e *editor) ready() bool {
-	return !e.busy.Load() && e.labels != nil && e.ws.scene != nil
+	return !e.busy.Load() && e.labels != nil && e.ws.scene != nil && !e.ws.studyLoading()
 }
 
 // activeAxis is the normal axis of the active view (axial when none).

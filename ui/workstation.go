@@ -247,8 +247,12 @@ func (ws *Workstation) showCursorInfo(ci view.CursorInfo) {
 		if viewer.IsCT(ws.scene.Volume) {
 			unit = " HU"
 		}
-		s = fmt.Sprintf("voxel (%d, %d, %d)   LPS (%.1f, %.1f, %.1f) mm   value %s%s",
-			ci.Voxel[0], ci.Voxel[1], ci.Voxel[2], ci.LPS[0], ci.LPS[1], ci.LPS[2], formatValue(ci.Value), unit)
+		value := formatValue(ci.Value) + unit
+		if ci.Pending {
+			value = "(still loading)"
+		}
+		s = fmt.Sprintf("voxel (%d, %d, %d)   LPS (%.1f, %.1f, %.1f) mm   value %s",
+			ci.Voxel[0], ci.Voxel[1], ci.Voxel[2], ci.LPS[0], ci.LPS[1], ci.LPS[2], value)
 		if ci.Label > 0 {
 			s += fmt.Sprintf("   label %d", ci.Label)
 		}

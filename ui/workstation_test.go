@@ -41,7 +41,7 @@ func ctVolume(t testing.TB) *viewer.Volume {
 	return v
 }
 
-func newTestWorkstation(t *testing.T) *Workstation {
+func newTestWorkstation(t testing.TB) *Workstation {
 	t.Helper()
 	becomeUI()
 	a := test.NewTempApp(t)
@@ -113,7 +113,7 @@ func TestWindowEntries(t *testing.T) {
 
 // waitFor polls until cond holds: loading runs in goroutines and reports
 // back through fyne.Do. It bounds a hang, it does not time anything.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

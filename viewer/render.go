@@ -37,6 +37,15 @@ func RenderLayout(v *Volume, l SliceLayout, k int, lut *WindowLUT, dst *image.Gr
 	dst = grayFor(dst, l.Width, l.Height)
 	pix, stride := dst.Pix[dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y):], dst.Stride
 	base := l.Offset(k)
+	if a := v.Arriving; !a.Done() {
+		return dst, renderArriving(v, l, base, lut, a, pix, stride)
+	}
+	return dst, renderPiece(v, l, base, lut, pix, stride)
+}
+
+// renderPiece windows the l.Width × l.Height voxels at base (the layout's
+// strides) into pix.
+func renderPiece(v *Volume, l SliceLayout, base int, lut *WindowLUT, pix []uint8, stride int) error {
 	tab, w := lut.lutFor(v.Data.Type())
 	switch s := typed(v.Data).(type) {
 	case Voxels[uint8]:
@@ -54,9 +63,57 @@ func RenderLayout(v *Volume, l SliceLayout, k int, lut *WindowLUT, dst *image.Gr
 	case Voxels[float32]:
 		sliceDirect(s, l, base, w, pix, stride)
 	default:
-		return dst, fmt.Errorf("render: unsupported voxel type %v", v.Data.Type())
+		return fmt.Errorf("render: unsupported voxel type %v", v.Data.Type())
 	}
-	return dst, nil
+	return nil
+}
+
+// renderArriving draws a slice of a volume still loading: the parts that
+// come from arrived acquisition slices as usual, the rest black, without
+// reading a voxel of a slice still being written. Axis 2 is the whole view
+// (an axial view of an axial series), its rows or its columns.
+func renderArriving(v *Volume, l SliceLayout, base int, lut *WindowLUT, a *Arrival, pix []uint8, stride int) error {
+	plane := v.Dims[0] * v.Dims[1]
+	black := func(x0, y0, w, h int) {
+		for y := y0; y < y0+h; y++ {
+			clear(pix[y*stride+x0 : y*stride+x0+w])
+		}
+	}
+	switch 2 {
+	case l.NormalAxis:
+		if !a.Has(base / plane) {
+			black(0, 0, l.Width, l.Height)
+			return nil
+		}
+		return renderPiece(v, l, base, lut, pix, stride)
+	case l.RowAxis:
+		row := l
+		row.Height = 1
+		for y := 0; y < l.Height; y++ {
+			off := base + y*l.RowStride
+			if !a.Has(off / plane) {
+				black(0, y, l.Width, 1)
+				continue
+			}
+			if err := renderPiece(v, row, off, lut, pix[y*stride:], stride); err != nil {
+				return err
+			}
+		}
+	default: // the columns
+		col := l
+		col.Width = 1
+		for x := 0; x < l.Width; x++ {
+			off := base + x*l.ColStride
+			if !a.Has(off / plane) {
+				black(x, 0, 1, l.Height)
+				continue
+			}
+			if err := renderPiece(v, col, off, lut, pix[x:], stride); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkSlice rejects what would otherwise index out of the data: a volume

@@ -192,6 +192,10 @@ type Volume struct {
 	Description string         // series description, free of patient identity
 	Windows     []WindowPreset // presets from the header
 	Warnings    []string       // what was odd about the source, for the user
+	// Arriving is set while a viewer shows the volume as it loads: only
+	// its arrived slices may be read (RenderLayout draws the others
+	// black). nil for a volume that is all there.
+	Arriving *Arrival
 }
 
 // NewVolume allocates a zero volume of type t on geometry g.

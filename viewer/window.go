@@ -89,7 +89,7 @@ func IsCT(v *Volume) bool {
 	case "CT":
 		return true
 	case "":
-		if v.Data == nil || v.Data.Len() == 0 {
+		if v.Data == nil || v.Data.Len() == 0 || !v.Arriving.Done() {
 			return false
 		}
 		lo, hi := v.Range()
@@ -109,6 +109,9 @@ func Presets(v *Volume) []WindowPreset {
 		out = append(out, ctPresets...)
 	}
 	out = append(out, v.Windows...)
+	if !v.Arriving.Done() {
+		return out // "auto" reads every voxel: offered once the volume is there
+	}
 	a := AutoWindow(v)
 	out = append(out, WindowPreset{Name: "auto", Center: a.Center, Width: a.Width})
 	return out
@@ -124,7 +127,31 @@ func DefaultWindow(v *Volume) Window {
 	if len(v.Windows) > 0 && v.Windows[0].Width > 0 {
 		return Window{Center: v.Windows[0].Center, Width: v.Windows[0].Width}
 	}
+	if !v.Arriving.Done() {
+		// Percentiles would read slices still being written: a window over
+		// the type's range until the volume is there (ask again then).
+		return typeWindow(v)
+	}
 	return AutoWindow(v)
+}
+
+// typeWindow spans the values a volume's type holds, capped to ±4096 for
+// the wide types.
+func typeWindow(v *Volume) Window {
+	lo, hi := -4096.0, 4096.0
+	if v.Data != nil {
+		switch v.Data.Type() {
+		case Uint8:
+			lo, hi = 0, 255
+		case Int8:
+			lo, hi = -128, 127
+		case Uint16:
+			lo = 0
+		case Float32:
+			lo, hi = 0, 1
+		}
+	}
+	return Window{Center: (lo + hi) / 2, Width: hi - lo}
 }
 
 // AutoWindow spans the 0.5th to 99.5th percentile of v's values, so a few hot

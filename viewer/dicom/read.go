@@ -146,6 +146,12 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 	vol.Warnings = append(vol.Warnings, s.Warnings...)
 	if opt.Begin != nil && !rawMode {
 		opt.Begin(vol)
+		// A viewer opens at the middle slice: read from there outwards, so
+		// what is in view arrives first.
+		mid := len(s.slices) / 2
+		sort.SliceStable(jobs, func(a, b int) bool {
+			return abs(jobs[a].frames[0].slices[0]-mid) < abs(jobs[b].frames[0].slices[0]-mid)
+		})
 	}
 	// The real range decides the final type (narrow) and fills slices
 	// that fail. An int16 volume stays int16 whatever its real range, so
@@ -417,4 +423,11 @@ func sliceBytes(d viewer.VoxelData, from, n int) []byte {
 		p = unsafe.Pointer(&s[from])
 	}
 	return unsafe.Slice((*byte)(p), n*size)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

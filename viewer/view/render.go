@@ -53,11 +53,12 @@ const (
 
 // greyKey is everything the windowed slice depends on.
 type greyKey struct {
-	vol   *viewer.Volume
-	plane viewer.Plane
-	slice int
-	lut   *viewer.WindowLUT
-	win   viewer.Window
+	vol     *viewer.Volume
+	plane   viewer.Plane
+	slice   int
+	lut     *viewer.WindowLUT
+	win     viewer.Window
+	arrived int // slices of a loading volume that had arrived (-1: all there)
 }
 
 // compKey is everything the composited slice depends on besides the grey.
@@ -127,7 +128,7 @@ func (v *Viewport) composite() *image.RGBA {
 	if s.LUT == nil {
 		s.LUT = viewer.NewWindowLUT(viewer.DefaultWindow(vol))
 	}
-	gk := greyKey{vol: vol, plane: v.Plane, slice: v.slice(), lut: s.LUT, win: s.LUT.Window()}
+	gk := greyKey{vol: vol, plane: v.Plane, slice: v.slice(), lut: s.LUT, win: s.LUT.Window(), arrived: vol.Arriving.Count()}
 	if !v.greyOK || v.greyKey != gk {
 		g, err := viewer.RenderLayout(vol, l, gk.slice, s.LUT, v.grey)
 		if err != nil {

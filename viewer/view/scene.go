@@ -165,6 +165,11 @@ func (s *Scene) valueRange() (lo, hi float64) {
 	if s.Volume == nil || s.Volume.Data == nil {
 		return 0, 0
 	}
+	if !s.Volume.Arriving.Done() {
+		// Still loading: the window's own span sets the drag's pace.
+		w := s.LUT.Window()
+		return w.Center - w.Width/2, w.Center + w.Width/2
+	}
 	if s.rangeVol != s.Volume {
 		s.rangeLo, s.rangeHi = s.Volume.Range()
 		s.rangeVol = s.Volume

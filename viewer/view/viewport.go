@@ -373,6 +373,9 @@ type CursorInfo struct {
 	// Prediction is the prediction's id there (0 without one, or when it
 	// is hidden).
 	Prediction int
+	// Pending: the voxel's slice has not been read yet (a study still
+	// loading); Value, Label and Prediction are not given.
+	Pending bool
 	// Slice, NumSlices and Zoom describe the view.
 	Slice, NumSlices int
 	Zoom             float64
@@ -390,6 +393,10 @@ func (v *Viewport) Info(x, y float64) CursorInfo {
 	f := viewer.Vec3{float64(idx[0]), float64(idx[1]), float64(idx[2])}
 	ci.LPS, ci.RAS = vol.IndexToLPS(f), vol.IndexToRAS(f)
 	if !ok || vol.Data == nil || vol.Data.Len() != vol.NumVoxels() {
+		return ci
+	}
+	if !vol.Arriving.Has(idx[2]) {
+		ci.Pending = true // that slice is still being read
 		return ci
 	}
 	ci.Value = vol.Value(idx[0], idx[1], idx[2])
