@@ -3,7 +3,6 @@ package viewer
 import (
 	"fmt"
 	"math"
-	"unsafe"
 )
 
 // DataType names the storage type of a volume's voxels.
@@ -119,15 +118,8 @@ func NewVoxelData(t DataType, n int) (VoxelData, error) {
 	return nil, fmt.Errorf("unsupported voxel type %v", t)
 }
 
-// alloc makes a voxel slice; a large one is advised onto huge pages.
-func alloc[T Number](n int) []T {
-	s := make([]T, n)
-	if n > 0 {
-		var z T
-		adviseHuge(unsafe.Pointer(unsafe.SliceData(s)), n*int(unsafe.Sizeof(z)))
-	}
-	return s
-}
+// alloc makes a voxel slice.
+func alloc[T Number](n int) []T { return make([]T, n) }
 
 // WrapVoxels turns a plain slice ([]int16, …) into VoxelData.
 func WrapVoxels(raw any) (VoxelData, error) {
