@@ -429,18 +429,43 @@ def simple_stack(name, doc, zs, description, warnings, dup_of=None, extra=None):
         save(ds, name, f"mr{f + 1:02d}.dcm")
     positions = [[-20.0, 15.0, z] for z in uniq]
     step = mean_step(positions, [0, 0, 1])
+    formula = "v = 100*k + 10*j + i - 300"
+    steps = [b - a for a, b in zip(uniq, uniq[1:])]
+    if max(steps) - min(steps) > max(0.01, 0.01 * step):
+        # Irregular steps: the loader resamples onto the smallest step,
+        # shrunk so the grid ends on the last slice, interpolating linearly
+        # along z between the stored slices (values rounded half away from
+        # zero, as Go's math.Round).
+        span = uniq[-1] - uniq[0]
+        intervals = math.ceil(span / min(steps) - 1e-3)
+        step = span / intervals
+        zs_out = [uniq[0] + step * m for m in range(intervals + 1)]
+
+        def kf(m):
+            z = zs_out[m]
+            k = max(i for i in range(len(uniq) - 1) if uniq[i] <= z + 1e-9) if z < uniq[-1] else len(uniq) - 1
+            if k == len(uniq) - 1:
+                return float(k)
+            return k + (z - uniq[k]) / (uniq[k + 1] - uniq[k])
+
+        def rnd(x):
+            return math.copysign(math.floor(abs(x) + 0.5), x)
+        v = lambda i, j, m: rnd(100 * kf(m) + 10 * j + i - 300)
+        positions = [[-20.0, 15.0, z] for z in zs_out]
+        formula = ("resampled onto a regular %.4f mm grid: v = round(100*kf + 10*j + i - 300), "
+                   "kf = the fractional stored-slice index of the slice's z" % step)
     add_case(name, doc, [expect_series(
         match={"series_number": "4"}, modality="MR", sop_class=MR_IMAGE,
-        transfer_syntax=ExplicitVRLittleEndian, files=len(zs), dims=[COLS, ROWS, len(uniq)],
+        transfer_syntax=ExplicitVRLittleEndian, files=len(zs), dims=[COLS, ROWS, len(positions)],
         spacing=[PIXEL_SPACING[1], PIXEL_SPACING[0], step], positions=positions, iop=AXIAL,
-        dtype="int16", formula="v = 100*k + 10*j + i - 300", value_fn=v, warnings=warnings,
+        dtype="int16", formula=formula, value_fn=v, warnings=warnings,
         extra=extra)])
 
 
 def case_gap():
-    """Six slices with one missing position (steps 2,2,4,2,2): the volume is
-    a regular grid, so the loader must warn about the gap. spacing[2] is the
-    mean step (last-first)/(n-1) = 2.4; slice_positions lists the truth."""
+    """Six slices with one missing position (steps 2,2,4,2,2): the loader
+    resamples onto the regular 2 mm step (7 slices, the missing one
+    interpolated from its neighbours) and warns about the gap."""
     simple_stack("gap", case_gap.__doc__, [0.0, 2.0, 4.0, 8.0, 10.0, 12.0], "Gap", ["gap"],
                  extra={"slice_steps": [2, 2, 4, 2, 2]})
 
@@ -454,7 +479,8 @@ def case_duplicate():
 
 def case_nonuniform():
     """Steps 2.0, 2.3, 1.8, 2.1 (no step > 1.5x mean, so not a gap): warning
-    non-uniform, approximated with the mean step 2.05."""
+    non-uniform; resampled onto 8.2/5 = 1.64 mm (the smallest step, shrunk to
+    end on the last slice), linear interpolation along z."""
     simple_stack("nonuniform", case_nonuniform.__doc__, [0.0, 2.0, 4.3, 6.1, 8.2], "Nonuniform",
                  ["non-uniform"], extra={"slice_steps": [2.0, 2.3, 1.8, 2.1]})
 
@@ -1056,6 +1082,18 @@ def ref_load(folder):
             if max(steps) - min(steps) > max(0.01, 0.01 * step):
                 warnings.append("gap" if any(s > 1.5 * step for s in steps) else "non-uniform")
         vol = np.stack([it["pix"] for it in kept])
+        if len(pos) > 1 and max(steps) - min(steps) > max(0.01, 0.01 * step):
+            # Resampled onto the smallest step (ending on the last slice):
+            # np.interp along z for every pixel, rounded half away from zero.
+            zs = np.array([dot(p, n) for p in pos])
+            intervals = math.ceil((zs[-1] - zs[0]) / min(steps) - 1e-3)
+            zo = zs[0] + (zs[-1] - zs[0]) / intervals * np.arange(intervals + 1)
+            flat = vol.reshape(len(zs), -1)
+            res = np.stack([np.interp(zo, zs, flat[:, p]) for p in range(flat.shape[1])], axis=1)
+            res = np.sign(res) * np.floor(np.abs(res) + 0.5)
+            vol = res.reshape((len(zo),) + vol.shape[1:])
+            step = (zs[-1] - zs[0]) / intervals
+            pos = [[pos[0][t] + n[t] * (z - zs[0]) for t in range(3)] for z in zo]
         lo, hi = vol.min(), vol.max()
         if not all(it["integral"] for it in kept):
             dtype = "float32"

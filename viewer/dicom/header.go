@@ -41,6 +41,7 @@ type frameGeom struct {
 	hasIOP    bool
 	slope     float64
 	intercept float64
+	vol       volumeAttrs // what tells this image from others at its position
 }
 
 // header is what we need from one DICOM file to place and decode it.
@@ -55,6 +56,7 @@ type header struct {
 	echo         string
 	instance     int
 	imageType    []string
+	complex      string // magnitude/phase/real/imaginary (complexPart)
 
 	rows, cols         int
 	spp                int
@@ -259,7 +261,8 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header
 		h.patID = el.str(tag.PatientID)
 	}
 
-	base := frameGeom{slope: 1}
+	base := frameGeom{slope: 1, vol: readVolumeAttrs(el)}
+	h.complex = complexPart(h, el.str(tag.ComplexImageComponent))
 	if v := el.floats(tag.ImagePositionPatient); len(v) >= 3 {
 		base.ipp, base.hasIPP = viewer.Vec3{v[0], v[1], v[2]}, true
 	}
@@ -322,6 +325,7 @@ func (h *header) enhancedFrames(el elements, base frameGeom) error {
 }
 
 func applyFunctionalGroups(item elements, g *frameGeom, h *header) {
+	perFrameVolumeAttrs(item, &g.vol)
 	if pp := item.seqItems(tag.PlanePositionSequence); len(pp) > 0 {
 		if v := pp[0].floats(tag.ImagePositionPatient); len(v) >= 3 {
 			g.ipp, g.hasIPP = viewer.Vec3{v[0], v[1], v[2]}, true

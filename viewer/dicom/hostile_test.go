@@ -3,6 +3,7 @@ package dicom
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,12 +46,50 @@ func TestRealSeriesWithBadFiles(t *testing.T) {
 	if !strings.Contains(w, "not DICOM") {
 		t.Errorf("warnings do not mention the non-DICOM file: %q", w)
 	}
-	v, err := res.Series[0].Load(context.Background(), Options{})
+	// The truncated file leaves a gap: the stack is resampled onto its
+	// regular step (20 slices again), the missing slice interpolated from
+	// its neighbours, and the raw stack (19 slices) is there on request.
+	s := res.Series[0]
+	v, err := s.Load(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Dims[2] != 19 || !strings.Contains(strings.Join(v.Warnings, " "), "gap") {
-		t.Errorf("dims %v warnings %v: want 19 slices and a gap warning", v.Dims, v.Warnings)
+	if v.Dims[2] != 20 || !strings.Contains(strings.Join(v.Warnings, " "), "gap") || !strings.Contains(strings.Join(v.Warnings, " "), "resampled") {
+		t.Fatalf("dims %v warnings %v: want 20 slices and a gap warning that says it was resampled", v.Dims, v.Warnings)
+	}
+	raw, err := s.Load(context.Background(), Options{RawStack: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Dims[2] != 19 || !strings.Contains(strings.Join(raw.Warnings, " "), "raw stack") {
+		t.Fatalf("raw stack dims %v warnings %v", raw.Dims, raw.Warnings)
+	}
+	plane := v.Dims[0] * v.Dims[1]
+	missing := -1
+	for k := 1; k < 19; k++ {
+		if s.regrid.dist[k]-s.regrid.dist[k-1] > 3 {
+			missing = k
+		}
+	}
+	if missing < 0 {
+		t.Fatal("no gap in the stored positions")
+	}
+	for m := 0; m < 20; m++ {
+		for i := 0; i < plane; i += 97 {
+			got := v.Data.At(m*plane + i)
+			var want float64
+			switch {
+			case m < missing:
+				want = raw.Data.At(m*plane + i)
+			case m == missing:
+				want = math.Round((raw.Data.At((m-1)*plane+i) + raw.Data.At(m*plane+i)) / 2)
+			default:
+				want = raw.Data.At((m-1)*plane + i)
+			}
+			if got != want {
+				t.Fatalf("slice %d voxel %d = %v, want %v (missing slice %d)", m, i, got, want, missing)
+			}
+		}
 	}
 }
 

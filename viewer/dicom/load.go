@@ -34,6 +34,10 @@ type Options struct {
 	// rescaled once all of it is read) Begin is not called.
 	Begin func(*viewer.Volume)
 	Slice func(k int)
+	// RawStack loads a tilted or irregularly spaced series as its slices
+	// are stored, on an approximate regular grid, instead of resampling it
+	// to where its positions say its pixels are (regrid.go).
+	RawStack bool
 }
 
 func (o Options) workers() int {
@@ -217,6 +221,7 @@ func (s *Series) Thumbnail(ctx context.Context) (*viewer.Volume, error) {
 	mid.Geometry.Dims[2] = 1
 	mid.Geometry.Origin = mid.slices[0].pos
 	mid.Warnings = nil
+	mid.regrid = nil
 	return mid.Load(ctx, Options{Workers: 1})
 }
 

@@ -42,7 +42,7 @@ func mosaicSlices(h *header, frame int, g frameGeom) []slice {
 		for a := 0; a < 3; a++ {
 			p[a] = origin[a] + normal[a]*step*float64(t)
 		}
-		out[t] = slice{h: h, frame: frame, tile: t, pos: p, slope: g.slope, intercept: g.intercept}
+		out[t] = slice{h: h, frame: frame, tile: t, pos: p, slope: g.slope, intercept: g.intercept, vol: g.vol}
 	}
 	return out
 }

@@ -126,6 +126,12 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 	if len(s.slices) == 0 {
 		return nil, fmt.Errorf("the series has no slices")
 	}
+	if s.regrid != nil {
+		if opt.RawStack {
+			return s.rawStack().Load(ctx, opt)
+		}
+		return s.loadRegridded(ctx, opt)
+	}
 	jobs := s.planFiles()
 	h0 := singleSample(s.slices[0].h)
 	out, hlo, hhi, integral, rawMode := s.plannedType()

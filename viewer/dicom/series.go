@@ -25,8 +25,15 @@ type Series struct {
 	// Patient identity: filled only when scanning with Options.PHI.
 	PatientName string `json:"patient_name,omitempty"`
 	PatientID   string `json:"patient_id,omitempty"`
+	// Volumes lists the volumes of a multi-volume series (fMRI, DTI,
+	// perfusion; empty for one volume) and VolumeVaries what tells them
+	// apart ("time", "b-value", "echo time").
+	Volumes      []VolumeInfo `json:"volumes,omitempty"`
+	VolumeVaries []string     `json:"volume_varies,omitempty"`
 
-	slices []slice
+	slices    []slice     // the volume loaded by Load (volume 0 of several)
+	volSlices [][]slice   // every volume's slices, when there are several
+	regrid    *regridPlan // how the stored slices map onto Geometry (nil: they are on it)
 }
 
 // slice is one 2D image of the series: a frame of a file, or a tile of a
@@ -39,6 +46,7 @@ type slice struct {
 	dist      float64 // position along the slice normal
 	slope     float64
 	intercept float64
+	vol       volumeAttrs
 }
 
 func (s *Series) warnf(format string, args ...any) {
@@ -60,7 +68,7 @@ func groupKey(h *header) string {
 	}
 	return strings.Join([]string{h.seriesUID, h.frameOfRef, iop,
 		fmt.Sprintf("%dx%dx%d", h.cols, h.rows, h.spp), h.seriesNumber,
-		h.description, h.modality, h.echo, fmt.Sprint(h.mosaicN > 0)}, "|")
+		h.description, h.modality, h.echo, h.complex, fmt.Sprint(h.mosaicN > 0)}, "|")
 }
 
 // buildSeries groups headers into series and orders each one.
@@ -128,7 +136,7 @@ func expandSlices(h *header) []slice {
 			out = append(out, mosaicSlices(h, f, g)...)
 			continue
 		}
-		out = append(out, slice{h: h, frame: f, tile: -1, pos: g.ipp, slope: g.slope, intercept: g.intercept})
+		out = append(out, slice{h: h, frame: f, tile: -1, pos: g.ipp, slope: g.slope, intercept: g.intercept, vol: g.vol})
 	}
 	return out
 }
@@ -184,20 +192,13 @@ func (s *Series) placeSlices() {
 		}
 		return a.frame < b.frame
 	})
+	s.splitVolumes()
 	s.dropDuplicates()
 
 	n := len(s.slices)
 	step := firstPositive(h0.spacingBetween, h0.sliceThickness, 1)
 	if n > 1 {
 		step = (s.slices[n-1].dist - s.slices[0].dist) / float64(n-1)
-		s.checkSpacing(step)
-		// Slices stacked off the normal (gantry tilt) would need resampling.
-		d := s.slices[n-1].pos
-		p := s.slices[0].pos
-		shift := viewer.Vec3{d[0] - p[0], d[1] - p[1], d[2] - p[2]}
-		if cos := math.Abs(unit(shift).Dot(normal)); cos < 0.9999 && shift.Norm() > 0 {
-			s.warnf("slices are stacked %.2f° off the slice normal (gantry tilt?): shown unsheared", math.Acos(math.Min(cos, 1))*180/math.Pi)
-		}
 	}
 	ps := [2]float64{1, 1}
 	if h0.hasSpacing {
@@ -222,6 +223,9 @@ func (s *Series) placeSlices() {
 	if step <= 0 {
 		s.Geometry.Spacing[2] = 1
 	}
+	if hasPos {
+		s.planRegrid(s.Geometry, rowDir, colDir, normal)
+	}
 }
 
 // dropDuplicates removes slices at the same position (keeping the first),
@@ -240,29 +244,6 @@ func (s *Series) dropDuplicates() {
 		s.warnf("%d slices duplicate the position of another slice and were left out", dups)
 	}
 	s.slices = kept
-}
-
-// checkSpacing reports gaps and non-uniform steps. The volume is a regular
-// grid, so the user must know when the slices are not.
-func (s *Series) checkSpacing(mean float64) {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	gaps := 0
-	for i := 1; i < len(s.slices); i++ {
-		d := s.slices[i].dist - s.slices[i-1].dist
-		lo, hi = math.Min(lo, d), math.Max(hi, d)
-		if d > 1.5*mean {
-			gaps++
-		}
-	}
-	tol := math.Max(0.01, 0.01*mean)
-	if hi-lo <= tol {
-		return
-	}
-	if gaps > 0 {
-		s.warnf("%d gaps between slices (steps %.3f–%.3f mm): missing slices? positions are approximated with a %.3f mm grid", gaps, lo, hi, mean)
-		return
-	}
-	s.warnf("non-uniform slice spacing (%.3f–%.3f mm): approximated with a %.3f mm grid", lo, hi, mean)
 }
 
 func unit(v viewer.Vec3) viewer.Vec3 {

@@ -29,6 +29,12 @@ func (s *Series) Stream(ctx context.Context, opt Options, begin func(g viewer.Ge
 	if len(s.slices) == 0 {
 		return nil, fmt.Errorf("the series has no slices")
 	}
+	if s.regrid != nil {
+		if !opt.RawStack {
+			return nil, ErrNotStreamable // resampled: Load it
+		}
+		s = s.rawStack()
+	}
 	out, _, _, integral, rawMode := s.plannedType()
 	if rawMode || (out != viewer.Int16 && out != viewer.Uint8 && out != viewer.Float32) {
 		return nil, ErrNotStreamable
