@@ -82,6 +82,9 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		item("1×3 Layout", fyne.Key3, func() { ws.setLayout(layoutRow) }),
 		item("2×2 Layout", fyne.Key4, func() { ws.setLayout(layoutGrid) }),
 		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Next Volume (.)", func() { ws.volumes.step(1) }),
+		fyne.NewMenuItem("Previous Volume (,)", func() { ws.volumes.step(-1) }),
+		fyne.NewMenuItemSeparator(),
 		phi,
 	)
 	runModel := fyne.NewMenuItem("Run Model", func() { ws.ai.run() })
@@ -132,6 +135,10 @@ func (ws *Workstation) bindKeys() {
 			ws.editor.adjustRadius(1 / 1.25)
 		case r == ']':
 			ws.editor.adjustRadius(1.25)
+		case r == ',':
+			ws.volumes.step(-1)
+		case r == '.':
+			ws.volumes.step(1)
 		case r == 'p' || r == 'P':
 			ws.pickHoveredLabel()
 		case r == 's' || r == 'S':

@@ -225,6 +225,7 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 			}
 			ws.seriesIdx = i
 			ws.warnings = append(append([]string(nil), st.Warnings...), vol.Warnings...)
+			ws.volumes.setSeries(info)
 			if ws.scene != nil && ws.scene.Volume == vol {
 				ws.volumeArrived()
 			} else if err := ws.SetVolume(vol, nil, title); err != nil {

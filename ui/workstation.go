@@ -46,6 +46,7 @@ type Workstation struct {
 	thumbs        map[int]image.Image
 	thumbCancel   context.CancelFunc
 	loading       *loadingBar
+	volumes       *volumeBar
 	editor        *editor
 	labelsPanel   *labelsPanel
 	stats         *statsPanel
@@ -95,6 +96,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 	ws.preds = newPredictionsPanel(ws)
 	ws.worklist = newWorklist(ws)
 	ws.loading = newLoadingBar()
+	ws.volumes = newVolumeBar(ws)
 	ws.viewArea = container.NewStack()
 	ws.seriesList = ws.newSeriesList()
 	ws.seriesBox = container.NewBorder(widget.NewLabelWithStyle("Series", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, ws.seriesList)
@@ -103,7 +105,7 @@ func NewWorkstation(a fyne.App) *Workstation {
 	tools := container.NewVBox(ws.panel.box, widget.NewSeparator(), ws.editor.box, ws.overlay.box)
 	ws.tabs = ws.newSideTabs()
 	right := container.NewBorder(tools, nil, nil, nil, ws.tabs)
-	bottom := container.NewBorder(nil, nil, nil, ws.loading.box, ws.status)
+	bottom := container.NewBorder(ws.volumes.box, nil, nil, ws.loading.box, ws.status)
 	body := container.NewBorder(nil, bottom, ws.seriesBox, container.NewPadded(right), ws.viewArea)
 	ws.win.SetContent(body)
 	ws.setMenu()

@@ -122,6 +122,15 @@ func (s *Series) planRegrid(raw viewer.Geometry, rowDir, colDir, normal viewer.V
 	s.regrid = plan
 }
 
+// StoredGeometry is the geometry of the slices as stored: Geometry itself,
+// or for a resampled series the approximate grid RawStack loads onto.
+func (s *Series) StoredGeometry() viewer.Geometry {
+	if s.regrid != nil {
+		return s.regrid.raw
+	}
+	return s.Geometry
+}
+
 // rawStack returns the series as stored (no resampling), with the raw
 // stack's warnings in place of the resampling ones.
 func (s *Series) rawStack() *Series {

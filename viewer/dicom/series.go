@@ -30,6 +30,7 @@ type Series struct {
 	// apart ("time", "b-value", "echo time").
 	Volumes      []VolumeInfo `json:"volumes,omitempty"`
 	VolumeVaries []string     `json:"volume_varies,omitempty"`
+	TimeStep     float64      `json:"time_step_s,omitempty"` // between volumes, seconds
 
 	slices    []slice     // the volume loaded by Load (volume 0 of several)
 	volSlices [][]slice   // every volume's slices, when there are several

@@ -37,11 +37,12 @@ type volumeAttrs struct {
 	trigger   float64 // TriggerTime, ms
 	bValue    float64 // s/mm²
 	echoTime  float64 // ms
+	tr        float64 // RepetitionTime, ms
 }
 
 func noVolumeAttrs() volumeAttrs {
 	nan := math.NaN()
-	return volumeAttrs{temporal: -1, acqNumber: -1, acqTime: nan, trigger: nan, bValue: nan, echoTime: nan}
+	return volumeAttrs{temporal: -1, acqNumber: -1, acqTime: nan, trigger: nan, bValue: nan, echoTime: nan, tr: nan}
 }
 
 // readVolumeAttrs reads the top-level attributes of a classic image.
@@ -56,6 +57,7 @@ func readVolumeAttrs(el elements) volumeAttrs {
 	a.acqTime = parseTM(el.str(tag.AcquisitionTime))
 	a.trigger = firstFloat(el, tag.TriggerTime)
 	a.echoTime = firstFloat(el, tag.EchoTime)
+	a.tr = firstFloat(el, tag.RepetitionTime)
 	a.bValue = firstFloat(el, tag.DiffusionBValue)
 	if math.IsNaN(a.bValue) {
 		a.bValue = privateBValue(el)
@@ -309,6 +311,14 @@ func (s *Series) describeVolumes() {
 		varies = append(varies, "time")
 	}
 	s.VolumeVaries = varies
+	// The time between volumes, as a 4D NIfTI's pixdim[4]: the
+	// repetition time when there is one (what dcm2niix writes), else the
+	// acquisition times' mean step.
+	if tr := rep[0].tr; tr > 0 {
+		s.TimeStep = tr / 1000
+	} else if byTime && !math.IsNaN(rep[n-1].acqTime) && !math.IsNaN(rep[0].acqTime) {
+		s.TimeStep = (rep[n-1].acqTime - rep[0].acqTime) / float64(n-1)
+	}
 	for v, a := range rep {
 		vi := VolumeInfo{Index: v}
 		var parts []string

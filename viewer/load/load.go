@@ -27,6 +27,11 @@ type Options struct {
 	// A NIfTI volume is in memory already: neither is called.
 	Begin func(*viewer.Volume)
 	Slice func(k int)
+	// Volume picks one volume of a multi-volume series (0 = the first).
+	Volume int
+	// RawStack loads a tilted or irregularly spaced DICOM series as its
+	// slices are stored instead of resampled (dicom.Options.RawStack).
+	RawStack bool
 }
 
 // SeriesInfo describes one series without its voxels: what `info` prints
@@ -45,7 +50,13 @@ type SeriesInfo struct {
 	Format           string                `json:"format"`
 	TransferSyntaxes []string              `json:"transfer_syntaxes,omitempty"`
 	Windows          []viewer.WindowPreset `json:"windows,omitempty"`
-	Warnings         []string              `json:"warnings"`
+	// Volumes is how many volumes share the geometry (fMRI, DTI, 4D
+	// NIfTI; 1 for most); VolumeInfo says what sets each apart.
+	Volumes      int                `json:"volumes"`
+	VolumeVaries []string           `json:"volume_varies,omitempty"`
+	VolumeInfo   []dicom.VolumeInfo `json:"volume_info,omitempty"`
+	TimeStep     float64            `json:"time_step_s,omitempty"`
+	Warnings     []string           `json:"warnings"`
 	PatientName      string                `json:"patient_name,omitempty"`
 	PatientID        string                `json:"patient_id,omitempty"`
 }
@@ -104,6 +115,8 @@ func Open(ctx context.Context, path string, opt Options) (*Study, error) {
 			SeriesNumber: ds.SeriesNumber, Files: ds.Files, Format: "dicom",
 			TransferSyntaxes: ds.TransferSyntaxes, Windows: ds.Windows,
 			Warnings: ds.Warnings, PatientName: ds.PatientName, PatientID: ds.PatientID,
+			Volumes: ds.NumVolumes(), VolumeVaries: ds.VolumeVaries, VolumeInfo: ds.Volumes,
+			TimeStep: ds.TimeStep,
 		}))
 	}
 	return s, nil
@@ -111,6 +124,9 @@ func Open(ctx context.Context, path string, opt Options) (*Study, error) {
 
 func infoOf(i int, g viewer.Geometry, si SeriesInfo) SeriesInfo {
 	si.Index = i
+	if si.Volumes < 1 {
+		si.Volumes = 1
+	}
 	si.Dims, si.Spacing, si.Origin, si.Direction = g.Dims, g.Spacing, g.Origin, g.Direction
 	if si.Warnings == nil {
 		si.Warnings = []string{}
@@ -129,7 +145,11 @@ func (s *Study) Load(ctx context.Context, i int, opt Options) (*viewer.Volume, e
 	if s.vol != nil {
 		return s.vol, nil
 	}
-	return s.dicom[i].Load(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress, Begin: opt.Begin, Slice: opt.Slice})
+	ds, err := s.dicom[i].Volume(opt.Volume)
+	if err != nil {
+		return nil, err
+	}
+	return ds.Load(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress, Begin: opt.Begin, Slice: opt.Slice, RawStack: opt.RawStack})
 }
 
 // Stream reads DICOM series i slice by slice in slice order without
@@ -145,12 +165,19 @@ func (s *Study) Stream(ctx context.Context, i int, opt Options, begin func(hdr *
 	if s.vol != nil {
 		return nil, dicom.ErrNotStreamable
 	}
-	ds := s.dicom[i]
-	hdr := &viewer.Volume{Geometry: ds.Geometry, Modality: ds.Modality, Description: ds.Description,
+	ds, err := s.dicom[i].Volume(opt.Volume)
+	if err != nil {
+		return nil, err
+	}
+	g := ds.Geometry
+	if opt.RawStack {
+		g = ds.StoredGeometry()
+	}
+	hdr := &viewer.Volume{Geometry: g, Modality: ds.Modality, Description: ds.Description,
 		Windows: append([]viewer.WindowPreset(nil), ds.Windows...)}
 	sv := *hdr
 	sv.Dims[2] = 1
-	w, err := ds.Stream(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress},
+	w, err := ds.Stream(ctx, dicom.Options{Workers: opt.Workers, Progress: opt.Progress, RawStack: opt.RawStack},
 		func(_ viewer.Geometry, t viewer.DataType) error { return begin(hdr, t) },
 		func(k int, d viewer.VoxelData) error {
 			sv.Data = d
