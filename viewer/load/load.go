@@ -57,8 +57,8 @@ type SeriesInfo struct {
 	VolumeInfo   []dicom.VolumeInfo `json:"volume_info,omitempty"`
 	TimeStep     float64            `json:"time_step_s,omitempty"`
 	Warnings     []string           `json:"warnings"`
-	PatientName      string                `json:"patient_name,omitempty"`
-	PatientID        string                `json:"patient_id,omitempty"`
+	PatientName  string             `json:"patient_name,omitempty"`
+	PatientID    string             `json:"patient_id,omitempty"`
 }
 
 // Study is an opened path: its series and what was skipped on the way.
