@@ -19,6 +19,7 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	series := fs.Int("series", 0, "series index from `info`")
 	force := fs.Bool("force", false, "overwrite OUT if it exists")
+	rawStack := fs.Bool("raw-stack", false, "a tilted or irregularly spaced series as its slices are stored, not resampled")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// loses it; it never leaves a half-written file under its name).
 	wopt := nifti.WriteOptions{Overwrite: *force, NoSync: true}
 	if st.FromDICOM(*series) {
-		return convertDICOM(ctx, st, *series, pos[1], wopt, stderr)
+		return convertDICOM(ctx, st, *series, pos[1], wopt, load.Options{RawStack: *rawStack}, stderr)
 	}
 	vol, err := st.Load(ctx, *series, load.Options{})
 	if err != nil {
@@ -70,10 +71,10 @@ func printWarnings(w io.Writer, warnings []string) {
 // are read, reversed row by row on the way, so writing overlaps reading and
 // memory is a few slices whatever the study's size. Others (multi-frame,
 // mosaic, a slice that fails) load whole first.
-func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, stderr io.Writer) error {
+func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, stderr io.Writer) error {
 	var stream *nifti.Stream
 	var flipped viewer.VoxelData
-	warnings, err := st.Stream(ctx, i, load.Options{},
+	warnings, err := st.Stream(ctx, i, lopt,
 		func(hdr *viewer.Volume, t viewer.DataType) error {
 			h := *hdr
 			h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
@@ -96,7 +97,7 @@ func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt n
 	if !errors.Is(err, dicom.ErrNotStreamable) {
 		return err
 	}
-	v, err := st.Load(ctx, i, load.Options{})
+	v, err := st.Load(ctx, i, lopt)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ type command struct {
 
 var commands = []command{
 	{"info", "info PATH [--phi]", "list the series in a DICOM folder/file or NIfTI file as JSON", runInfo},
-	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force]", "write a series as NIfTI (dcm2niix-compatible orientation)", runConvert},
+	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force] [--raw-stack]", "write a series as NIfTI (dcm2niix-compatible orientation)", runConvert},
 	{"stats", "stats IMAGE LABELS.nii[.gz] [--names NAMES] [--series N]", "per-label voxels, volume (ml) and intensity mean/std/min/max as JSON", runStats},
 	{"segment", "segment --model DIR|NAME|builtin:ct-tissue IMAGE OUT.nii.gz [--device auto|cpu|cuda] [--report RUN.json] [--threads N] [--max-memory 2G] [--models DIR] [--ort-lib LIB] [--series N] [--force]", "run a segmentation model in the background of the CLI, with progress on stderr", runSegment},
 	{"models", "models list [--dir D] | models check DIR [--json] | models add DIR [--dir D]", "list model folders, check a description against its ONNX file, copy a model into the user's folder", runModels},
