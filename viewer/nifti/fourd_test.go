@@ -109,9 +109,17 @@ func TestIntents(t *testing.T) {
 	if _, err := ReadFrom(bytes.NewReader(f.bytes(t))); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "data lie in dims 5–7 (1×1×1×1×2×3)") {
 		t.Fatalf("CIFTI-shaped: %v", err)
 	}
+	f.dim = [8]int64{5, 1, 1, 1, 3, 2, 1, 1}
+	if _, err := ReadFrom(bytes.NewReader(f.bytes(t))); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("one voxel, data in dims 4 and 5: %v", err)
+	}
 	f.dim = [8]int64{4, 1, 1, 1, 6, 1, 1, 1}
 	if _, err := ReadFrom(bytes.NewReader(f.bytes(t))); err != nil {
 		t.Fatalf("one-voxel time series: %v", err)
+	}
+	f.dim = [8]int64{5, 1, 1, 1, 6, 1, 1, 1}
+	if _, err := ReadFrom(bytes.NewReader(f.bytes(t))); err != nil {
+		t.Fatalf("one-voxel time series, dim 5 = 1: %v", err)
 	}
 
 	// Damage is not "unsupported"; other content refusals are.

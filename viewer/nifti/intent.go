@@ -131,7 +131,7 @@ func (h *Header) checkIntent(vol int64) (warns []string, err error) {
 	case code == IntentTriangle:
 		return nil, unsupported(code, "triangle list (%s): the data are mesh faces, not voxels on a grid; open it with a surface tool (e.g. Connectome Workbench)", in)
 	case code == IntentQuaternion:
-		return nil, unsupported(code, "quaternion field (%s): each voxel is a rotation, not an intensity; not a volume image", in)
+		return nil, unsupported(code, "quaternion field (%s): each voxel is a rotation, not an intensity, so it is not a volume image; open it with the tool that made it", in)
 	case (code == IntentGenMatrix || code == IntentSymMatrix) && h.components() > 1:
 		return nil, unsupported(code, "matrix field (%s, %d values per voxel, e.g. a diffusion tensor): not a scalar volume image; open it with a tool for tensor images (e.g. FSL or MRtrix)", in, h.components())
 	}
@@ -166,13 +166,14 @@ func (h *Header) isVectorField() bool {
 }
 
 // ciftiShaped reports the CIFTI layout without the CIFTI intent code: a
-// one-voxel grid (dims 1–3 all 1, dim 4 too) with the data in dims 5–7.
-// Read would otherwise show it as a 1×1×1 image.
+// one-voxel grid (dims 1–3 all 1; CIFTI also sets dim 4 to 1) with data in
+// dims 5–7. Read would otherwise show it as 1×1×1 volumes. A one-voxel
+// grid with only a time axis is still read: it is a time series.
 func (h *Header) ciftiShaped() bool {
 	if h.Dim[0] < 5 || h.Dim[0] > 7 {
 		return false
 	}
-	for i := 1; i <= 4; i++ {
+	for i := 1; i <= 3; i++ {
 		if h.Dim[i] > 1 {
 			return false
 		}
