@@ -112,6 +112,9 @@ func (h *Header) geometry() (viewer.Geometry, string, []string) {
 	if h.SformCode > 0 {
 		g, err := try(h.SformAffine())
 		if err == nil {
+			if w := shearWarning(g.Direction); w != "" {
+				warns = append(warns, w)
+			}
 			return g, "sform", warns
 		}
 		warns = append(warns, fmt.Sprintf("sform is unusable (%v): ignored", err))
@@ -145,6 +148,47 @@ func (h *Header) geometry() (viewer.Geometry, string, []string) {
 		g = viewer.GeometryFromAffineRAS(a, dims)
 	}
 	return g, "pixdim", warns
+}
+
+// maxShearDeg is how far from perpendicular two index axes of the sform may
+// be before the file is called sheared. float32 storage of an oblique
+// rotation leaves about 1e-5°; real shear (a CT gantry tilt kept by the
+// converter) is degrees.
+const maxShearDeg = 0.01
+
+// shear is the largest angle, in degrees, by which two index axes of the
+// direction matrix dir (unit columns) depart from perpendicular, and which
+// two (0, 1, 2 for i, j, k). A rotation, with or without a flip, has 0.
+func shear(dir viewer.Mat3) (deg float64, a, b int) {
+	for _, p := range [3][2]int{{0, 1}, {0, 2}, {1, 2}} {
+		u, w := dir.Column(p[0]), dir.Column(p[1])
+		nu, nw := math.Sqrt(u.Dot(u)), math.Sqrt(w.Dot(w))
+		if nu == 0 || nw == 0 {
+			continue
+		}
+		c := math.Min(math.Abs(u.Dot(w))/(nu*nw), 1)
+		if d := math.Asin(c) * 180 / math.Pi; d > deg {
+			deg, a, b = d, p[0], p[1]
+		}
+	}
+	return deg, a, b
+}
+
+// shearWarning says what happens to a sheared sform. The grid keeps it:
+// Geometry's direction columns are the sform's, not perpendicular, so voxel
+// positions, alignment of other volumes and the sform of a saved copy are
+// as the file says. But the slices are drawn as a rectangular voxel grid
+// (see viewer.NearestAxes), and a qform, which can only hold a rotation,
+// is written as the nearest one.
+func shearWarning(dir viewer.Mat3) string {
+	deg, a, b := shear(dir)
+	if !(deg > maxShearDeg) {
+		return ""
+	}
+	return fmt.Sprintf("sheared sform: index axes %c and %c are %.2f° from perpendicular (a gantry tilt?); "+
+		"the slices are shown as a rectangular voxel grid, without the shear, "+
+		"while voxel positions and the sform of a saved copy keep it (its qform gets the nearest rotation)",
+		"ijk"[a], "ijk"[b], deg)
 }
 
 // quaternToAffine builds the qform affine: rotation from the unit

@@ -23,6 +23,17 @@
 // (swapped in place when the file's byte order is not the host's), and the
 // buffer becomes the volume's array whenever the type does not change.
 //
+// Only scalar volume images are shown. Files that are valid NIfTI but hold
+// something else — CIFTI matrices (intent 3000–3099, or data in dims 5–7
+// over a single voxel), surfaces (POINTSET, TRIANGLE), per-voxel matrices
+// and quaternions, RGB or complex voxels, .hdr/.img pairs — are refused
+// with an *UnsupportedError wrapping ErrUnsupported, so a caller can tell
+// "open it elsewhere" from "the file is damaged". Statistic maps and label
+// images are images. A file with more than three dimensions is a sequence
+// of volumes (time points, vector components): Read loads the first and
+// says so, ReadVolume loads any one without decoding the others, and the
+// streaming writer writes one with WriteOptions.Volumes and TimeStep.
+//
 // Compression uses github.com/klauspost/compress/gzip to read, which
 // inflates markedly faster than compress/gzip, and github.com/klauspost/pgzip
 // to write, which deflates blocks on all cores. Writing uses level 2: on CT

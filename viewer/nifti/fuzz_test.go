@@ -3,6 +3,7 @@ package nifti
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -163,4 +164,46 @@ func assertSameGeometry(t *testing.T, got, want viewer.Mat4) {
 			}
 		}
 	}
+}
+
+// FuzzReadVolume: any volume of any input reads the same whether the file
+// is read at the volume's offset (a plain file with random access) or
+// through the stream up to it, and never panics.
+func FuzzReadVolume(f *testing.F) {
+	for _, gz := range []bool{false, true} {
+		f.Add(fourD(1, binary.LittleEndian, 3, gz).bytes(f), uint16(2))
+		f.Add(fourD(2, binary.BigEndian, 4, gz).bytes(f), uint16(1))
+	}
+	if ents, err := os.ReadDir(conformanceDir); err == nil {
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".nii") {
+				if b, err := os.ReadFile(filepath.Join(conformanceDir, e.Name())); err == nil {
+					f.Add(b, uint16(1))
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, vol uint16) {
+		at := bytes.NewReader(data)
+		v, err := decode(bytes.NewReader(data), source{size: int64(len(data)), isize: gzipTrailerSize(at, int64(len(data))), at: at}, int64(vol), false)
+		v2, err2 := decode(noLen{bytes.NewReader(data)}, source{size: -1, isize: -1}, int64(vol), false)
+		for _, e := range []error{err, err2} {
+			if e != nil && strings.Contains(e.Error(), "internal error") {
+				t.Fatal(e)
+			}
+		}
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("read at the offset and streamed disagree: %v / %v", err, err2)
+		}
+		if err != nil {
+			if errors.Is(err, ErrUnsupported) != errors.Is(err2, ErrUnsupported) {
+				t.Fatalf("unsupported in one path only: %v / %v", err, err2)
+			}
+			return
+		}
+		if v.Data.Len() != v.NumVoxels() {
+			t.Fatalf("%d voxels for dims %v", v.Data.Len(), v.Dims)
+		}
+		assertSameBits(t, v2.Data, v.Data)
+	})
 }

@@ -150,6 +150,14 @@ const (
 	unitsMicron  = 3
 )
 
+// Temporal units (xyzt_units & 0x38). Hz, ppm and rad/s (32, 40, 48) mark
+// a spectral fourth axis, which has no time step.
+const (
+	unitsSec  = 8
+	unitsMsec = 16
+	unitsUsec = 24
+)
+
 // errNotNIfTI marks input that is not a NIfTI header at all, as opposed to a
 // damaged one.
 var errNotNIfTI = errors.New("not a NIfTI file")
@@ -322,7 +330,7 @@ func parseHeader(b []byte) (*Header, error) {
 // checkSingleFile refuses .hdr/.img pairs, whose voxels are in another file.
 func (h *Header) checkSingleFile() error {
 	if strings.HasPrefix(h.Magic, "ni") {
-		return fmt.Errorf("header of a .hdr/.img pair (magic %q): only single-file .nii and .nii.gz are supported", h.Magic)
+		return unsupported(0, "header of a .hdr/.img pair (magic %q): only single-file .nii and .nii.gz are supported", h.Magic)
 	}
 	return nil
 }
@@ -457,7 +465,8 @@ func (h *Header) Dims() [3]int {
 }
 
 // NumVolumes is the product of the non-spatial dimensions (time, vector
-// components, …) in use.
+// components, …) in use. ReadVolume numbers the volumes as they lie in the
+// file: dim 4 varies fastest, then dim 5, and so on.
 func (h *Header) NumVolumes() int64 {
 	n := int64(1)
 	for i := int64(4); i <= h.Dim[0] && i < 8; i++ {
@@ -469,6 +478,28 @@ func (h *Header) NumVolumes() int64 {
 		}
 	}
 	return n
+}
+
+// TimeStep is the spacing of the fourth axis in seconds (pixdim[4] in the
+// time unit of xyzt_units), for a file whose volumes are time points. ok is
+// false when the file does not say: the time unit is unset or not a time
+// (Hz, ppm, rad/s), or pixdim[4] is not a positive finite number. Callers
+// that want a guess for an unset unit can read Pixdim[4] themselves; most
+// writers mean seconds, but some (old SPM, Analyze converts) milliseconds.
+func (h *Header) TimeStep() (seconds float64, ok bool) {
+	p := h.Pixdim[4]
+	if !(p > 0) || math.IsInf(p, 0) {
+		return 0, false
+	}
+	switch h.XYZTUnits & 0x38 {
+	case unitsSec:
+		return p, true
+	case unitsMsec:
+		return p * 1e-3, true
+	case unitsUsec:
+		return p * 1e-6, true
+	}
+	return 0, false
 }
 
 // Limits on what Read will allocate. A header is a claim, not a fact; these
@@ -504,7 +535,7 @@ func (h *Header) validate() (int64, error) {
 	sz := h.Datatype.Size()
 	if sz == 0 {
 		if _, known := datatypeNames[h.Datatype]; known {
-			return 0, fmt.Errorf("datatype %v (%d) is not supported: only scalar integer and float images can be loaded", h.Datatype, int16(h.Datatype))
+			return 0, unsupportedDatatype(h.Datatype)
 		}
 		return 0, fmt.Errorf("invalid header: unknown datatype code %d", int16(h.Datatype))
 	}

@@ -16,8 +16,30 @@ import (
 
 // Read loads a .nii or .nii.gz file (NIfTI-1 or NIfTI-2, either byte
 // order; gzip is recognised by its magic bytes, not the name). Only the
-// first volume of a 4D file is loaded, with a warning on the volume.
-func Read(path string) (*viewer.Volume, error) {
+// first volume of a 4D file is loaded, with a warning on the volume that
+// says how many there are; ReadVolume loads any one of them.
+//
+// Files that are valid but hold no volume image (CIFTI, surfaces, tensor
+// fields, RGB or complex voxels) are refused with an error wrapping
+// ErrUnsupported.
+func Read(path string) (*viewer.Volume, error) { return readPath(path, 0, true) }
+
+// ReadVolume loads volume t (from 0) of a file with more than three
+// dimensions — a time series, or the components of a vector field — and
+// nothing else: the voxels of the other volumes are not decoded, and in a
+// .nii they are not even read (the file is read at the volume's offset; a
+// .nii.gz has to be inflated up to it). Volumes are numbered as
+// Header.NumVolumes counts them, dim 4 fastest; Header.TimeStep gives the
+// spacing of time points. For a 3D file, t = 0 is the whole image. Unlike
+// Read, it adds no warning about the other volumes: the caller chose one.
+func ReadVolume(path string, t int) (*viewer.Volume, error) {
+	if t < 0 {
+		return nil, fmt.Errorf("nifti: %s: volume %d: volumes are numbered from 0", path, t)
+	}
+	return readPath(path, int64(t), false)
+}
+
+func readPath(path string, vol int64, announce bool) (*viewer.Volume, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %w", err)
@@ -29,9 +51,9 @@ func Read(path string) (*viewer.Volume, error) {
 	}
 	src := source{size: -1, isize: -1}
 	if st.Mode().IsRegular() {
-		src = source{size: st.Size(), isize: gzipTrailerSize(f, st.Size())}
+		src = source{size: st.Size(), isize: gzipTrailerSize(f, st.Size()), at: f}
 	}
-	v, err := decode(f, src)
+	v, err := decode(f, src, vol, announce)
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %s: %w", path, err)
 	}
@@ -59,7 +81,7 @@ func ReadFrom(r io.Reader) (*viewer.Volume, error) {
 			}
 		}
 	}
-	v, err := decode(r, src)
+	v, err := decode(r, src, 0, true)
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %w", err)
 	}
@@ -89,10 +111,13 @@ func ReadHeader(path string) (*Header, error) {
 const maxDeflateRatio = 1032
 
 // source is what is known about the input before decoding: its size in
-// bytes (compressed size for gzip; −1 if unknown) and the uncompressed size
-// modulo 2³² from the gzip trailer (−1 if unknown).
+// bytes (compressed size for gzip; −1 if unknown), the uncompressed size
+// modulo 2³² from the gzip trailer (−1 if unknown), and, for a regular
+// file, random access to it, so that a later volume of a plain .nii is read
+// where it lies instead of after reading everything before it.
 type source struct {
 	size, isize int64
+	at          io.ReaderAt
 }
 
 // gzipTrailerSize returns the ISIZE field of a gzip file (the last four
@@ -217,13 +242,20 @@ func headerErr(got, want int, err error) error {
 	return fmt.Errorf("corrupt data in the header: %w", err)
 }
 
-func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
+// decode reads volume vol of the file (0 for a 3D one). announce adds the
+// warning that the file has other volumes, for readers that did not ask for
+// one.
+func decode(r io.Reader, src source, vol int64, announce bool) (v *viewer.Volume, err error) {
 	defer recoverInto(&err)
 	h, in, err := openStream(r)
 	if err != nil {
 		return nil, err
 	}
 	if err := h.checkSingleFile(); err != nil {
+		return nil, err
+	}
+	intentWarns, err := h.checkIntent(vol)
+	if err != nil {
 		return nil, err
 	}
 	nvox, err := h.validate()
@@ -234,12 +266,36 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 	if need > math.MaxInt {
 		return nil, fmt.Errorf("image too large for this platform: %d bytes", need)
 	}
+	nvol := h.NumVolumes()
+	if vol >= nvol {
+		return nil, fmt.Errorf("volume %d requested, but the file has %d (numbered from 0)", vol, nvol)
+	}
 	off := h.dataOffset()
-	if skip := off - int64(headerSize(h.Version)); skip > 0 {
-		// Extensions (DICOM tags, AFNI XML, …) lie here; Delineate has no
-		// use for them.
-		if n, err := io.CopyN(io.Discard, in, skip); err != nil {
-			return nil, fmt.Errorf("truncated: vox_offset is %d but the data ends at byte %d: %w", off, int64(headerSize(h.Version))+n, readErr(err))
+	if vol > (math.MaxInt64-off)/max(need, 1) {
+		return nil, fmt.Errorf("volume %d of %d bytes would start beyond any possible file", vol, need)
+	}
+	// Where the wanted volume starts, and the bytes before it that are not
+	// header: extensions (DICOM tags, AFNI XML, …; Delineate has no use for
+	// them) and the earlier volumes.
+	start := off + vol*need
+	if skip := start - int64(headerSize(h.Version)); skip > 0 {
+		short := func(end int64, err error) error {
+			if vol > 0 {
+				return fmt.Errorf("truncated: volume %d starts at byte %d but the data ends at byte %d: %w", vol, start, end, readErr(err))
+			}
+			return fmt.Errorf("truncated: vox_offset is %d but the data ends at byte %d: %w", off, end, readErr(err))
+		}
+		if !h.Compressed && src.at != nil && src.size >= 0 {
+			// A plain file: read at the offset, skipping nothing.
+			if src.size < start {
+				return nil, short(src.size, io.EOF)
+			}
+			in = io.NewSectionReader(src.at, start, src.size-start)
+		} else if n, err := io.CopyN(io.Discard, in, skip); err != nil {
+			if errors.Is(err, gzip.ErrChecksum) {
+				return nil, errChecksum
+			}
+			return nil, short(int64(headerSize(h.Version))+n, err)
 		}
 	}
 
@@ -251,16 +307,19 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 	hint := int64(1 << 20)
 	switch {
 	case !h.Compressed && src.size >= 0:
-		avail := max(src.size-off, 0)
+		avail := max(src.size-start, 0)
 		if avail < need {
+			if vol > 0 {
+				return nil, fmt.Errorf("truncated: expected %d bytes of voxels for volume %d, got %d", need, vol, avail)
+			}
 			return nil, fmt.Errorf("truncated: expected %d bytes of voxels, got %d", need, avail)
 		}
 		hint = need
 	case h.Compressed && src.isize >= 0 && src.size >= 0:
 		// Trust the trailer only as far as deflate can expand: at most
 		// 1032:1, so a forged trailer on a small file buys little.
-		total := off + need*h.NumVolumes()
-		if h.NumVolumes() < math.MaxInt64/max(need, 1) && uint32(total) == uint32(src.isize) &&
+		total := off + need*nvol
+		if nvol < math.MaxInt64/max(need, 1) && uint32(total) == uint32(src.isize) &&
 			need/maxDeflateRatio < src.size {
 			hint = need
 		}
@@ -287,10 +346,11 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 	}
 
 	v = &viewer.Volume{Description: h.Descrip}
-	if h.Compressed && h.NumVolumes() == 1 {
+	if h.Compressed && vol == nvol-1 {
 		// The gzip checksum is only verified at the end of the stream;
-		// reading on to it costs nothing for a 3D file and catches
-		// corruption that would otherwise show up as silent garbage.
+		// after the last volume (the only one of a 3D file) reading on to
+		// it costs nothing and catches corruption that would otherwise
+		// show up as silent garbage.
 		switch _, err := io.CopyN(io.Discard, in, 1<<20); {
 		case err == nil:
 		case err == io.EOF:
@@ -309,8 +369,9 @@ func decode(r io.Reader, src source) (v *viewer.Volume, err error) {
 	g, _, warns := h.geometry()
 	v.Geometry = g
 	v.Warnings = append(v.Warnings, warns...)
-	if n := h.NumVolumes(); n > 1 {
-		v.Warnf("%dD file with %d volumes: loaded the first", h.Dim[0], n)
+	v.Warnings = append(v.Warnings, intentWarns...)
+	if announce && nvol > 1 && !(h.isVectorField() && h.components() == nvol) {
+		v.Warnf("%dD file with %d volumes: loaded the first (volume 1 of %d)", h.Dim[0], nvol, nvol)
 	}
 	v.Data, err = decodeVoxels(raw, h.Datatype, h.ByteOrder, newScaling(h.SclSlope, h.SclInter))
 	if err != nil {

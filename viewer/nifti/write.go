@@ -28,6 +28,15 @@ type WriteOptions struct {
 	// ever carrying the name, but after a power cut the file may be
 	// missing its data. Saving a person's labels never sets it.
 	NoSync bool
+	// Volumes above 1 makes a 4D file (dim[0] = 4, dim[4] = Volumes) of
+	// that many volumes on the volume's grid, written with Create or
+	// CreateFor and then WriteVoxels, volume after volume; 0 or 1 is a 3D
+	// file. Write itself takes one volume and refuses more.
+	Volumes int
+	// TimeStep is the time between volumes in seconds, stored as pixdim[4]
+	// with the time unit seconds in xyzt_units. 0 leaves it unknown
+	// (pixdim[4] = 0, no time unit). Used only when Volumes > 1.
+	TimeStep float64
 }
 
 // gzipLevel is the deflate level for .nii.gz output. Measured on 2 cores
@@ -45,6 +54,9 @@ const gzipLevel = 2
 // synced and renamed, so a crash never leaves a half-written image under
 // the final name.
 func Write(path string, v *viewer.Volume, opt WriteOptions) (err error) {
+	if opt.Volumes > 1 {
+		return fmt.Errorf("nifti: %s: Write takes one volume, not %d: write a 4D file with Create and WriteVoxels", path, opt.Volumes)
+	}
 	st, err := Create(path, v, opt)
 	if err != nil {
 		return err
@@ -67,12 +79,16 @@ type Stream struct {
 	tmp       *os.File
 	w         io.Writer
 	zw        *pgzip.Writer
+	typ       viewer.DataType
+	total     int64 // voxel bytes of the whole file
 	remaining int64 // voxel bytes still to come
 }
 
 // Create starts writing v's header to path; the voxels follow through
 // WriteVoxels, in storage order. Only v's geometry, type and length are
-// used here, so its voxels may still be arriving.
+// used here, so its voxels may still be arriving. With opt.Volumes = T > 1
+// the file is 4D and WriteVoxels takes T × v.NumVoxels() voxels, volume 0
+// first.
 func Create(path string, v *viewer.Volume, opt WriteOptions) (st *Stream, err error) {
 	lower := strings.ToLower(path)
 	gz := strings.HasSuffix(lower, ".gz")
@@ -94,8 +110,9 @@ func Create(path string, v *viewer.Volume, opt WriteOptions) (st *Stream, err er
 	if err != nil {
 		return nil, fmt.Errorf("nifti: %w", err)
 	}
-	st = &Stream{path: path, opt: opt, gz: gz, mode: mode, tmp: tmp, w: tmp,
-		remaining: int64(v.Data.Len()) * int64(v.Data.Type().Size())}
+	total := int64(max(opt.Volumes, 1)) * int64(v.Data.Len()) * int64(v.Data.Type().Size())
+	st = &Stream{path: path, opt: opt, gz: gz, mode: mode, tmp: tmp, w: tmp, typ: v.Data.Type(),
+		total: total, remaining: total}
 	if gz {
 		if st.zw, err = pgzip.NewWriterLevel(tmp, gzipLevel); err != nil {
 			st.Abort()
@@ -130,10 +147,16 @@ func (s shape) Len() int              { return s.n }
 func (s shape) At(int) float64        { return 0 }
 func (s shape) Raw() any              { return nil }
 
-// WriteVoxels appends voxels [from, from+n) of d, little-endian.
+// WriteVoxels appends voxels [from, from+n) of d, little-endian. d must
+// have the type the header was made for. The voxels of a 4D file come
+// volume after volume, in as many calls as suit the caller: a call may
+// span the end of one volume and the start of the next.
 func (st *Stream) WriteVoxels(d viewer.VoxelData, from, n int) error {
 	if from < 0 || n < 0 || from+n > d.Len() {
 		return fmt.Errorf("nifti: voxels [%d, %d) of %d", from, from+n, d.Len())
+	}
+	if d.Type() != st.typ {
+		return fmt.Errorf("nifti: %s: voxels of type %v for a file of type %v", st.path, d.Type(), st.typ)
 	}
 	size := d.Type().Size()
 	b, err := voxelBytesRange(d, from, n)
@@ -177,6 +200,11 @@ func (st *Stream) Close() (err error) {
 		}
 	}()
 	if st.remaining != 0 {
+		if st.opt.Volumes > 1 {
+			per := st.perVolume()
+			return fmt.Errorf("nifti: %s: %d voxel bytes missing: %d of %d volumes complete", st.path, st.remaining,
+				int64(st.opt.Volumes)-(st.remaining+per-1)/per, st.opt.Volumes)
+		}
 		return fmt.Errorf("nifti: %s: %d voxel bytes missing", st.path, st.remaining)
 	}
 	if st.zw != nil {
@@ -205,6 +233,11 @@ func (st *Stream) Close() (err error) {
 		syncDir(filepath.Dir(st.path))
 	}
 	return nil
+}
+
+// perVolume is the byte size of one volume.
+func (st *Stream) perVolume() int64 {
+	return st.total / int64(max(st.opt.Volumes, 1))
 }
 
 // publish moves the finished temporary file to its name. Without Overwrite
@@ -253,6 +286,9 @@ func encode(v *viewer.Volume, opt WriteOptions) (hdr []byte, err error) {
 	}
 	h, version, err := headerFor(v, opt.Description)
 	if err != nil {
+		return nil, err
+	}
+	if err := setVolumes(h, &version, opt); err != nil {
 		return nil, err
 	}
 	return encodeHeader(h, version, binary.LittleEndian)
@@ -313,6 +349,39 @@ func headerFor(v *viewer.Volume, desc string) (*Header, int, error) {
 		}
 	}
 	return h, version, nil
+}
+
+// setVolumes makes h 4D when opt asks for more than one volume, switching
+// to NIfTI-2 when the count does not fit NIfTI-1's int16.
+func setVolumes(h *Header, version *int, opt WriteOptions) error {
+	if opt.Volumes < 0 {
+		return fmt.Errorf("invalid volume count %d", opt.Volumes)
+	}
+	if ts := opt.TimeStep; ts < 0 || math.IsNaN(ts) || math.IsInf(ts, 0) {
+		return fmt.Errorf("invalid time step %g s", ts)
+	}
+	if opt.Volumes <= 1 {
+		return nil
+	}
+	n := int64(h.Dim[1]) * int64(h.Dim[2]) * int64(h.Dim[3])
+	if int64(opt.Volumes) > math.MaxInt64/8/n {
+		return fmt.Errorf("%d volumes of %d voxels is too large", opt.Volumes, n)
+	}
+	h.Dim[0], h.Dim[4] = 4, int64(opt.Volumes)
+	if opt.Volumes > math.MaxInt16 && *version == 1 {
+		*version = 2
+		h.VoxOffset = voxOffset2
+	}
+	if opt.TimeStep > 0 {
+		h.Pixdim[4] = opt.TimeStep
+		h.XYZTUnits = unitsMM | unitsSec
+		if f := float32(opt.TimeStep); *version == 1 && (f == 0 || math.IsInf(float64(f), 0)) {
+			return fmt.Errorf("time step %g s is out of range for NIfTI-1", opt.TimeStep)
+		}
+	} else {
+		h.Pixdim[4] = 0
+	}
+	return nil
 }
 
 // voxelBytesRange is the little-endian byte image of voxels [from,
