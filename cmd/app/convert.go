@@ -37,6 +37,9 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// The output can be made again from the study: no fsync (a power cut
 	// loses it; it never leaves a half-written file under its name).
 	wopt := nifti.WriteOptions{Overwrite: *force, NoSync: true}
+	if *series >= 0 && *series < len(st.Series) && st.Series[*series].Volumes > 1 {
+		return convert4D(ctx, st, *series, pos[1], wopt, load.Options{RawStack: *rawStack}, stderr)
+	}
 	if st.FromDICOM(*series) {
 		return convertDICOM(ctx, st, *series, pos[1], wopt, load.Options{RawStack: *rawStack}, stderr)
 	}

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"delineate/viewer"
@@ -85,7 +87,21 @@ func Open(ctx context.Context, path string, opt Options) (*Study, error) {
 	}
 	s := &Study{Path: path, Warnings: []string{}}
 	if !st.IsDir() && IsNIfTI(path) {
-		v, err := nifti.Read(path)
+		h, err := nifti.ReadHeader(path)
+		if err != nil {
+			return nil, err
+		}
+		nvol := int(min(h.NumVolumes(), math.MaxInt32))
+		step, _ := h.TimeStep()
+		var v *viewer.Volume
+		if nvol > 1 {
+			// One volume at a time (Load with Options.Volume).
+			if v, err = nifti.ReadVolume(path, 0); err == nil {
+				v.Warnf("%d volumes in the file (%s): one is loaded at a time", nvol, dimsText(h))
+			}
+		} else {
+			v, err = nifti.Read(path)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -98,6 +114,7 @@ func Open(ctx context.Context, path string, opt Options) (*Study, error) {
 		s.Series = []SeriesInfo{infoOf(0, v.Geometry, SeriesInfo{
 			Modality: v.Modality, Description: v.Description, Files: 1,
 			Format: "nifti", Windows: v.Windows, Warnings: v.Warnings,
+			Volumes: nvol, TimeStep: step,
 		})}
 		return s, nil
 	}
@@ -134,6 +151,15 @@ func infoOf(i int, g viewer.Geometry, si SeriesInfo) SeriesInfo {
 	return si
 }
 
+// dimsText is a header's dimensions, "96×96×40×150".
+func dimsText(h *nifti.Header) string {
+	parts := []string{}
+	for i := int64(1); i <= h.Dim[0] && i < 8; i++ {
+		parts = append(parts, strconv.FormatInt(h.Dim[i], 10))
+	}
+	return strings.Join(parts, "×")
+}
+
 // ErrNoSuchSeries is returned for a series index out of range.
 var ErrNoSuchSeries = errors.New("no such series")
 
@@ -143,7 +169,19 @@ func (s *Study) Load(ctx context.Context, i int, opt Options) (*viewer.Volume, e
 		return nil, fmt.Errorf("%w: %d (the study has %d)", ErrNoSuchSeries, i, len(s.Series))
 	}
 	if s.vol != nil {
-		return s.vol, nil
+		if opt.Volume == 0 {
+			return s.vol, nil
+		}
+		if opt.Volume < 0 || opt.Volume >= s.Series[i].Volumes {
+			return nil, fmt.Errorf("no volume %d: %s has %d", opt.Volume+1, s.Path, s.Series[i].Volumes)
+		}
+		v, err := nifti.ReadVolume(s.Path, opt.Volume)
+		if err != nil {
+			return nil, err
+		}
+		v.Description = s.vol.Description
+		v.Warnings = s.vol.Warnings
+		return v, nil
 	}
 	ds, err := s.dicom[i].Volume(opt.Volume)
 	if err != nil {

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"delineate/viewer"
+	"delineate/viewer/dicom"
+	"delineate/viewer/load"
+	"delineate/viewer/nifti"
+)
+
+// A multi-volume series (fMRI, DTI, perfusion, a 4D NIfTI) converts to
+// one 4D NIfTI, volumes in acquisition order as dcm2niix writes them,
+// with the time between volumes in pixdim[4]. Volumes stream one after
+// another into the file where each can (a classic DICOM series); others
+// (mosaics, multi-frame files, NIfTI) are read one volume at a time. The
+// file's voxel type is one for all volumes: the one the headers settle
+// when streaming, else the narrowest that holds every volume's values.
+
+// convert4D writes series i of st, which has info.Volumes > 1, to out.
+func convert4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, stderr io.Writer) error {
+	info := st.Series[i]
+	wopt.Volumes, wopt.TimeStep = info.Volumes, info.TimeStep
+	progress := func(t int) {
+		fmt.Fprintf(stderr, "\rvolume %d/%d", t+1, info.Volumes)
+		if t+1 == info.Volumes {
+			fmt.Fprintln(stderr)
+		}
+	}
+	if st.FromDICOM(i) {
+		warnings, err := stream4D(ctx, st, i, out, wopt, lopt, progress)
+		if err == nil {
+			printWarnings(stderr, warnings)
+			return nil
+		}
+		if !errors.Is(err, dicom.ErrNotStreamable) {
+			return err
+		}
+	}
+	return load4D(ctx, st, i, out, wopt, lopt, progress, stderr)
+}
+
+// errTypeChanged says a later volume streams in another type than the
+// first: the conversion then loads volumes instead.
+var errTypeChanged = fmt.Errorf("%w: volumes differ in voxel type", dicom.ErrNotStreamable)
+
+func stream4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, progress func(int)) ([]string, error) {
+	var stream *nifti.Stream
+	var first viewer.DataType
+	var flipped viewer.VoxelData
+	var warnings []string
+	fromDICOM := st.FromDICOM(i)
+	for t := 0; t < wopt.Volumes; t++ {
+		o := lopt
+		o.Volume = t
+		w, err := st.Stream(ctx, i, o,
+			func(hdr *viewer.Volume, typ viewer.DataType) error {
+				if stream != nil {
+					if typ != first {
+						return errTypeChanged
+					}
+					return nil
+				}
+				h := *hdr
+				if fromDICOM {
+					h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
+				}
+				wopt.Description = h.Modality
+				first = typ
+				var err error
+				stream, err = nifti.CreateFor(out, &h, typ, wopt)
+				return err
+			},
+			func(k int, v *viewer.Volume) error {
+				flipped = viewer.SliceRowsReversed(v, 0, flipped)
+				return stream.WriteVoxels(flipped, 0, v.Dims[0]*v.Dims[1])
+			})
+		if err != nil {
+			if stream != nil {
+				stream.Abort()
+			}
+			return nil, err
+		}
+		if t == 0 {
+			warnings = w
+		}
+		progress(t)
+	}
+	return warnings, stream.Close()
+}
+
+// load4D reads each volume whole. The voxel type must be known before
+// the file's header is written, so the volumes are read twice when they
+// differ: once for their ranges, once to write (a volume's worth of
+// memory at a time either way).
+func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, progress func(int), stderr io.Writer) error {
+	get := func(t int) (*viewer.Volume, error) {
+		o := lopt
+		o.Volume = t
+		v, err := st.Load(ctx, i, o)
+		if err != nil {
+			return nil, fmt.Errorf("volume %d of %d: %w", t+1, wopt.Volumes, err)
+		}
+		if st.FromDICOM(i) {
+			v = dcm2niixLayout(v)
+		}
+		return v, nil
+	}
+	first, err := get(0)
+	if err != nil {
+		return err
+	}
+	typ := first.Data.Type()
+	lo, hi := first.Range()
+	integral := typ != viewer.Float32
+	mixed := false
+	for t := 1; t < wopt.Volumes; t++ {
+		v, err := get(t)
+		if err != nil {
+			return err
+		}
+		a, b := v.Range()
+		lo, hi = math.Min(lo, a), math.Max(hi, b)
+		integral = integral && v.Data.Type() != viewer.Float32
+		mixed = mixed || v.Data.Type() != typ
+	}
+	if mixed {
+		typ = viewer.SmallestTypeFor(lo, hi, integral)
+	}
+	printWarnings(stderr, append(append([]string(nil), st.Warnings...), first.Warnings...))
+	wopt.Description = first.Modality
+	stream, err := nifti.CreateFor(out, first, typ, wopt)
+	if err != nil {
+		return err
+	}
+	for t := 0; t < wopt.Volumes; t++ {
+		v := first // its rows are in the file's order already
+		if t > 0 {
+			if v, err = get(t); err != nil {
+				stream.Abort()
+				return err
+			}
+		}
+		d := v.Data
+		if d.Type() != typ {
+			if d, err = castVoxels(d, typ); err != nil {
+				stream.Abort()
+				return err
+			}
+		}
+		if err := stream.WriteVoxels(d, 0, d.Len()); err != nil {
+			stream.Abort()
+			return err
+		}
+		progress(t)
+	}
+	return stream.Close()
+}
+
+// castVoxels copies d into type t (whose range holds every value).
+func castVoxels(d viewer.VoxelData, t viewer.DataType) (viewer.VoxelData, error) {
+	out, err := viewer.NewVoxelData(t, d.Len())
+	if err != nil {
+		return nil, err
+	}
+	switch o := out.Raw().(type) {
+	case []uint8:
+		castInto(o, d)
+	case []int8:
+		castInto(o, d)
+	case []uint16:
+		castInto(o, d)
+	case []int16:
+		castInto(o, d)
+	case []uint32:
+		castInto(o, d)
+	case []int32:
+		castInto(o, d)
+	case []float32:
+		castInto(o, d)
+	default:
+		return nil, fmt.Errorf("cannot convert voxels to %v", t)
+	}
+	return out, nil
+}
+
+func castInto[T viewer.Number](dst []T, d viewer.VoxelData) {
+	for i := range dst {
+		dst[i] = T(d.At(i))
+	}
+}
