@@ -177,34 +177,107 @@ func (s *Series) loadRegridded(ctx context.Context, opt Options) (*viewer.Volume
 
 // apply resamples src (the stored stack) into dst (the output grid).
 func (p *regridPlan) apply(ctx context.Context, src, dst viewer.VoxelData, dims [3]int, workers int) error {
-	pad := math.Inf(1)
-	for i := 0; i < src.Len(); i++ {
-		pad = math.Min(pad, src.At(i))
-	}
 	switch d := dst.Raw().(type) {
 	case []uint8:
-		return regridInto(ctx, p, src.Raw().([]uint8), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]uint8), d, dims, workers)
 	case []int8:
-		return regridInto(ctx, p, src.Raw().([]int8), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]int8), d, dims, workers)
 	case []uint16:
-		return regridInto(ctx, p, src.Raw().([]uint16), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]uint16), d, dims, workers)
 	case []int16:
-		return regridInto(ctx, p, src.Raw().([]int16), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]int16), d, dims, workers)
 	case []uint32:
-		return regridInto(ctx, p, src.Raw().([]uint32), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]uint32), d, dims, workers)
 	case []int32:
-		return regridInto(ctx, p, src.Raw().([]int32), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]int32), d, dims, workers)
 	case []float32:
-		return regridInto(ctx, p, src.Raw().([]float32), d, dims, pad, workers)
+		return regridInto(ctx, p, src.Raw().([]float32), d, dims, workers)
 	}
 	return fmt.Errorf("resampling: unsupported voxel type %v", dst.Type())
 }
 
-func regridInto[T viewer.Number](ctx context.Context, p *regridPlan, src, dst []T, dims [3]int, pad float64, workers int) error {
+// planeShift is how a stored slice is sampled: output pixel (i, j) reads
+// the slice between pixels (i+di, j+dj) and (i+di+1, j+dj+1) with weights
+// fx, fy. The shift is the same for every pixel of a slice, so the
+// weights are too.
+type planeShift struct {
+	di, dj int
+	fx, fy float64
+}
+
+func newPlaneShift(sx, sy float64) planeShift {
+	split := func(v float64) (int, float64) {
+		f := math.Floor(v)
+		frac := v - f
+		switch {
+		case frac < 1e-6:
+			frac = 0
+		case frac > 1-1e-6:
+			f, frac = f+1, 0
+		}
+		return int(f), frac
+	}
+	var p planeShift
+	p.di, p.fx = split(-sx)
+	p.dj, p.fy = split(-sy)
+	return p
+}
+
+// span is the range [lo, hi) of output indices whose samples lie within
+// n stored pixels.
+func span(d int, f float64, n int) (lo, hi int) {
+	last := n - 1 // the last index the lower sample may take
+	if f > 0 {
+		last = n - 2
+	}
+	lo, hi = max(0, -d), min(n, last-d+1)
+	return lo, max(lo, hi)
+}
+
+// sampleRow fills row with output row j sampled from plane (nx×ny) under
+// shift p; NaN where the sample falls outside the stored pixels.
+func sampleRow[T viewer.Number](row []float64, plane []T, nx, ny, j int, p planeShift) {
+	for i := range row {
+		row[i] = math.NaN()
+	}
+	jlo, jhi := span(p.dj, p.fy, ny)
+	if j < jlo || j >= jhi {
+		return
+	}
+	ilo, ihi := span(p.di, p.fx, nx)
+	r0 := plane[(j+p.dj)*nx : (j+p.dj+1)*nx]
+	r1 := r0
+	if p.fy > 0 {
+		r1 = plane[(j+p.dj+1)*nx : (j+p.dj+2)*nx]
+	}
+	w00, w10 := (1-p.fx)*(1-p.fy), p.fx*(1-p.fy)
+	w01, w11 := (1-p.fx)*p.fy, p.fx*p.fy
+	if p.fx == 0 {
+		for i := ilo; i < ihi; i++ {
+			x := i + p.di
+			row[i] = w00*float64(r0[x]) + w01*float64(r1[x])
+		}
+		return
+	}
+	for i := ilo; i < ihi; i++ {
+		x := i + p.di
+		row[i] = w00*float64(r0[x]) + w10*float64(r0[x+1]) + w01*float64(r1[x]) + w11*float64(r1[x+1])
+	}
+}
+
+func regridInto[T viewer.Number](ctx context.Context, p *regridPlan, src, dst []T, dims [3]int, workers int) error {
 	nx, ny := dims[0], dims[1]
 	plane := nx * ny
 	round := !isFloat[T]()
 	n := len(p.dist)
+	pad := math.Inf(1)
+	for _, v := range src {
+		pad = math.Min(pad, float64(v))
+	}
+	shifts := make([]planeShift, n)
+	for k := range shifts {
+		shifts[k] = newPlaneShift(p.shift[k][0], p.shift[k][1])
+	}
 	return parallel(ctx, len(p.z), workers, func(m int) {
 		z := p.z[m]
 		// The stored slices around z and the weight of the upper one.
@@ -225,40 +298,28 @@ func regridInto[T viewer.Number](ctx context.Context, p *regridPlan, src, dst []
 		}
 		out := dst[m*plane : (m+1)*plane]
 		lower := src[k*plane : (k+1)*plane]
-		var upper []T
+		a := make([]float64, nx)
+		var b []float64
 		if w > 0 {
-			upper = src[(k+1)*plane : (k+2)*plane]
+			b = make([]float64, nx)
 		}
 		for j := 0; j < ny; j++ {
-			for i := 0; i < nx; i++ {
-				v, ok := bilinearAt(lower, nx, ny, float64(i)-p.shift[k][0], float64(j)-p.shift[k][1])
-				if ok && w > 0 {
-					u, ok2 := bilinearAt(upper, nx, ny, float64(i)-p.shift[k+1][0], float64(j)-p.shift[k+1][1])
-					v, ok = v+(u-v)*w, ok2
+			sampleRow(a, lower, nx, ny, j, shifts[k])
+			if w > 0 {
+				sampleRow(b, src[(k+1)*plane:(k+2)*plane], nx, ny, j, shifts[k+1])
+			}
+			o := out[j*nx : (j+1)*nx]
+			for i, v := range a {
+				if w > 0 {
+					v += (b[i] - v) * w // NaN (outside) in either stays NaN
 				}
-				if !ok {
+				if v != v {
 					v = pad
-				}
-				if round {
+				} else if round {
 					v = math.Round(v)
 				}
-				out[j*nx+i] = T(v)
+				o[i] = T(v)
 			}
 		}
 	}, nil)
-}
-
-// bilinearAt samples a slice at pixel (x, y); false outside its pixels.
-func bilinearAt[T viewer.Number](s []T, nx, ny int, x, y float64) (float64, bool) {
-	const eps = 1e-6
-	if x < -eps || y < -eps || x > float64(nx-1)+eps || y > float64(ny-1)+eps {
-		return 0, false
-	}
-	x, y = math.Max(0, math.Min(x, float64(nx-1))), math.Max(0, math.Min(y, float64(ny-1)))
-	i0, j0 := int(x), int(y)
-	i1, j1 := min(i0+1, nx-1), min(j0+1, ny-1)
-	fx, fy := x-float64(i0), y-float64(j0)
-	a := float64(s[j0*nx+i0])*(1-fx) + float64(s[j0*nx+i1])*fx
-	b := float64(s[j1*nx+i0])*(1-fx) + float64(s[j1*nx+i1])*fx
-	return a + (b-a)*fy, true
 }
