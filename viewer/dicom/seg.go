@@ -15,6 +15,7 @@ package dicom
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image/color"
@@ -456,32 +457,41 @@ func orientation(iop [6]float64) (row, col viewer.Vec3) {
 // byte (BINARY), or byte f·Rows·Cols + p at or above half of
 // MaximumFractionalValue (FRACTIONAL).
 func (s *SEG) Mask(f int) []uint8 {
-	n := s.Rows * s.Cols
-	out := make([]uint8, n)
-	s.maskInto(f, out)
+	out := make([]uint8, s.Rows*s.Cols)
+	s.eachSet(f, func(p int) { out[p] = 1 })
 	return out
 }
 
-func (s *SEG) maskInto(f int, out []uint8) (any bool) {
+// eachSet calls fn with every pixel of frame f that is in its segment, in
+// order. Masks are mostly empty: runs of zero bytes are skipped eight bytes
+// at a time, which is what makes a 500-frame SEG over 512² slices quick.
+func (s *SEG) eachSet(f int, fn func(p int)) {
 	n := s.Rows * s.Cols
 	base := f * n
 	if s.Type == "FRACTIONAL" {
 		for p, v := range s.pixels[base : base+n] {
-			on := uint8(0)
 			if 2*int(v) >= s.MaxFractional {
-				on, any = 1, true
+				fn(p)
 			}
-			out[p] = on
 		}
-		return any
+		return
 	}
-	for p := 0; p < n; p++ {
-		bit := base + p
-		v := s.pixels[bit>>3] >> (bit & 7) & 1
-		out[p] = v
-		any = any || v != 0
+	end := base + n
+	for bit := base; bit < end; {
+		if bit&63 == 0 && bit+64 <= end && binary.LittleEndian.Uint64(s.pixels[bit>>3:]) == 0 {
+			bit += 64
+			continue
+		}
+		b := s.pixels[bit>>3] >> (bit & 7)
+		if b == 0 { // the rest of this byte is empty
+			bit = (bit>>3 + 1) << 3
+			continue
+		}
+		if b&1 != 0 {
+			fn(bit - base)
+		}
+		bit++
 	}
-	return any
 }
 
 // Table is the segments as a label table: id = SegmentNumber, name =
@@ -673,22 +683,14 @@ func (s *SEG) LabelMap() (*viewer.LabelMap, error) {
 	lm.Warnings = append(append(lm.Warnings, s.Warnings...), warnings...)
 	lm.Table = s.Table()
 	pt := &painter{lm: lm}
-	mask := make([]uint8, s.Rows*s.Cols)
 	plane := s.Rows * s.Cols
 	for _, f := range s.frameOrder() {
-		if !s.maskInto(f, mask) {
-			continue
-		}
 		k := slot(ds[f])
 		if k < 0 || k >= n {
 			continue
 		}
-		id := s.Frames[f].Segment
-		for p, on := range mask {
-			if on != 0 {
-				pt.set(k*plane+p, id)
-			}
-		}
+		id, at := s.Frames[f].Segment, k*plane
+		s.eachSet(f, func(p int) { pt.set(at+p, id) })
 	}
 	pt.warn()
 	return lm, nil
@@ -720,7 +722,6 @@ func (s *SEG) LabelsOn(g viewer.Geometry) (*viewer.LabelMap, error) {
 	lm.Warnings = append(lm.Warnings, s.Warnings...)
 	lm.Table = s.Table()
 	pt := &painter{lm: lm}
-	mask := make([]uint8, s.Rows*s.Cols)
 	off, placed := 0, 0
 	for _, f := range s.frameOrder() {
 		m, err := s.placement(f, g)
@@ -732,22 +733,11 @@ func (s *SEG) LabelsOn(g viewer.Geometry) (*viewer.LabelMap, error) {
 			continue
 		}
 		placed++
-		if !s.maskInto(f, mask) {
-			continue
-		}
-		id := s.Frames[f].Segment
-		for r := 0; r < s.Rows; r++ {
-			for c := 0; c < s.Cols; c++ {
-				if mask[r*s.Cols+c] == 0 {
-					continue
-				}
-				var v [3]int
-				for a := 0; a < 3; a++ {
-					v[a] = m.start[a] + c*m.colStep[a] + r*m.rowStep[a]
-				}
-				pt.set(g.Index(v[0], v[1], v[2]), id)
-			}
-		}
+		// Pixel (r, c) goes to linear voxel start + c·sc + r·sr.
+		lin := func(v [3]int) int { return v[0] + g.Dims[0]*(v[1]+g.Dims[1]*v[2]) }
+		start, sc, sr := lin(m.start), lin(m.colStep), lin(m.rowStep)
+		id, cols := s.Frames[f].Segment, s.Cols
+		s.eachSet(f, func(p int) { pt.set(start+(p%cols)*sc+(p/cols)*sr, id) })
 	}
 	if placed == 0 {
 		return nil, fmt.Errorf("%s: none of its %d frames lies on a slice of the %d×%d×%d image: a segmentation of another series? %w",

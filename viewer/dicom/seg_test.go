@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/color"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -312,5 +313,31 @@ func TestSEGMaskBitOffsets(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("%d bits set, want 3", n)
+	}
+}
+
+// eachSet skips empty bytes and 8-byte runs: it must still find exactly
+// the bits a plain LSB-first unpacking finds, for frames starting anywhere
+// in a byte.
+func TestSEGEachSetMatchesUnpacking(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for trial := 0; trial < 200; trial++ {
+		rows, cols, n := 1+r.Intn(20), 1+r.Intn(37), 1+r.Intn(6)
+		px := make([]byte, (rows*cols*n+7)/8)
+		for i := range px {
+			if r.Intn(4) == 0 { // mostly empty, as masks are
+				px[i] = byte(r.Intn(256))
+			}
+		}
+		s := &SEG{Type: "BINARY", Rows: rows, Cols: cols, pixels: px}
+		for f := 0; f < n; f++ {
+			m := s.Mask(f)
+			for p := range m {
+				bit := f*rows*cols + p
+				if want := px[bit/8] >> (bit % 8) & 1; m[p] != want {
+					t.Fatalf("%d×%d frame %d pixel %d = %d, want %d", cols, rows, f, p, m[p], want)
+				}
+			}
+		}
 	}
 }
