@@ -389,15 +389,13 @@ func (s *SEG) readFrames(el elements) error {
 			return fmt.Errorf("%s: frame %d has no ImageOrientationPatient: %w", s.Path, f+1, ErrSEGMalformed)
 		}
 		row, col := orientation(fr.Orientation)
-		if row.Norm() < 0.5 || col.Norm() < 0.5 || math.Abs(row.Dot(col)) > 1e-3 {
+		if !finite(fr.Orientation[:]...) || row.Norm() < 0.5 || col.Norm() < 0.5 || math.Abs(row.Dot(col)) > 1e-3 {
 			return fmt.Errorf("%s: frame %d: ImageOrientationPatient %v is not two orthogonal directions: %w", s.Path, f+1, fr.Orientation, ErrSEGMalformed)
 		}
-		for a := 0; a < 3; a++ {
-			if math.IsNaN(fr.Position[a]) || math.IsInf(fr.Position[a], 0) || math.Abs(fr.Position[a]) > 1e7 {
-				return fmt.Errorf("%s: frame %d: ImagePositionPatient is not a finite position: %w", s.Path, f+1, ErrSEGMalformed)
-			}
+		if !finite(fr.Position[:]...) || math.Abs(fr.Position[0])+math.Abs(fr.Position[1])+math.Abs(fr.Position[2]) > 1e7 {
+			return fmt.Errorf("%s: frame %d: ImagePositionPatient is not a finite position: %w", s.Path, f+1, ErrSEGMalformed)
 		}
-		if fr.PixelSpacing[0] <= 0 || fr.PixelSpacing[1] <= 0 || math.IsInf(fr.PixelSpacing[0], 0) || math.IsInf(fr.PixelSpacing[1], 0) {
+		if !finite(fr.PixelSpacing[:]...) || !(fr.PixelSpacing[0] > 0 && fr.PixelSpacing[1] > 0) || fr.PixelSpacing[0] > 1e4 || fr.PixelSpacing[1] > 1e4 {
 			fr.PixelSpacing, noSpacing = [2]float64{}, true
 		}
 		fr.Segment = seg
@@ -445,6 +443,15 @@ func applySEGGroups(item elements, fr *SEGFrame, seg *int, thick, between *float
 		}
 	}
 	return pos
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func orientation(iop [6]float64) (row, col viewer.Vec3) {

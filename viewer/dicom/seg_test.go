@@ -341,3 +341,51 @@ func TestSEGEachSetMatchesUnpacking(t *testing.T) {
 		}
 	}
 }
+
+// The frames' own grid: gaps stay empty slices when the positions are
+// multiples of one step; irregular positions get one slice each and a
+// warning.
+func TestSEGOwnGridGapsAndIrregular(t *testing.T) {
+	mk := func(between float64, zs ...float64) *SEG {
+		s := &SEG{Path: "x.dcm", Type: "BINARY", Rows: 2, Cols: 4, SpacingBetween: between,
+			Segments: []Segment{{Number: 1}}, pixels: make([]byte, len(zs))}
+		for f, z := range zs {
+			s.Frames = append(s.Frames, SEGFrame{Segment: 1, Position: viewer.Vec3{0, 0, z},
+				Orientation: [6]float64{1, 0, 0, 0, 1, 0}, PixelSpacing: [2]float64{1, 1}})
+			s.pixels[f] = 1 << f // pixel f of frame f
+		}
+		return s
+	}
+	for _, c := range []struct {
+		s       *SEG
+		n       int
+		step    float64
+		slices  []int // the slice each frame lands on
+		warning string
+	}{
+		{mk(2.5, 15, 10), 3, 2.5, []int{2, 0}, ""}, // a gap where no segment has a frame
+		{mk(0, 10, 15), 2, 5, []int{0, 1}, ""},     // nothing says there is a slice between
+		{mk(0, 10, 12.5, 16), 3, 3, []int{0, 1, 2}, "not evenly spaced"},
+	} {
+		lm, err := c.s.LabelMap()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lm.Dims != [3]int{4, 2, c.n} || lm.Spacing[2] != c.step || lm.Origin[2] != 10 {
+			t.Errorf("dims %v spacing %v origin %v, want %d slices of %g", lm.Dims, lm.Spacing, lm.Origin, c.n, c.step)
+			continue
+		}
+		for f, k := range c.slices {
+			if lm.At(f+8*k) != 1 {
+				t.Errorf("frame %d is not on slice %d", f, k)
+			}
+		}
+		ok := len(lm.Warnings) == 0
+		if c.warning != "" {
+			ok = hasWarning(lm.Warnings, c.warning)
+		}
+		if !ok {
+			t.Errorf("warnings %q, want %q", lm.Warnings, c.warning)
+		}
+	}
+}
