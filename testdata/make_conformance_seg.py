@@ -14,6 +14,8 @@ It deletes and rewrites testdata/conformance/seg/ only:
                          order; segment 2 is absent on slice 0, segment 1's
                          frame on slice 2 is present but empty, and the two
                          segments overlap on slice 1
+  seg-binary-implicit.dcm, seg-binary-deflated.dcm
+                         the same in Implicit VR LE and Deflated Explicit VR LE
   seg-fractional.dcm     FRACTIONAL (PROBABILITY, MaximumFractionalValue 200,
                          8-bit), one segment on slices 1 and 2 only: its own
                          geometry is 2 slices, over the series 3
@@ -51,7 +53,7 @@ import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.tag import Tag
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "conformance", "seg")
@@ -114,15 +116,15 @@ def srgb_to_dicom_lab(rgb):
 # The image series
 # ---------------------------------------------------------------------------
 
-def base_dataset(sop_class, sop_uid, modality, series_key, series_number, description):
+def base_dataset(sop_class, sop_uid, modality, series_key, series_number, description, ts=ExplicitVRLittleEndian):
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
     meta.MediaStorageSOPInstanceUID = sop_uid
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.TransferSyntaxUID = ts
     meta.ImplementationClassUID = uid("implementation")
     meta.ImplementationVersionName = "DELINEATE_SEG_1"
     ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
-    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.is_little_endian, ds.is_implicit_VR = True, ts == ImplicitVRLittleEndian
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID, ds.SOPInstanceUID = sop_class, sop_uid
     ds.StudyDate = ds.SeriesDate = ds.ContentDate = FIXED_DATE
@@ -235,10 +237,10 @@ def unpack_bits(data, n):
 
 
 def write_seg(name, segments, frames, *, seg_type="BINARY", rows=ROWS, cols=COLS, iop=IOP, key=None,
-              pixel_bytes=None):
+              pixel_bytes=None, ts=ExplicitVRLittleEndian):
     """frames: list of (segment number, slice index or z, 2-D array [rows][cols])."""
     key = key or name
-    ds = base_dataset(SEGMENTATION, uid(key + "/instance"), "SEG", key + "/series", 100, "Synthetic SEG " + name)
+    ds = base_dataset(SEGMENTATION, uid(key + "/instance"), "SEG", key + "/series", 100, "Synthetic SEG " + name, ts)
     ds.ImageType = ["DERIVED", "PRIMARY"]
     ds.InstanceNumber = "1"
     ds.ContentLabel = "SEGMENTATION"
@@ -396,6 +398,12 @@ def main():
         "own": {"dims": [COLS, ROWS, 3], "origin": [ORIGIN_XY[0], ORIGIN_XY[1], ZS[0]], "labels": flat(lab)},
         "series": {"labels": flat(lab), "overlaps": overlaps, "off_slice": 0},
     }
+    # The same SEG in the other two uncompressed transfer syntaxes.
+    for name, ts in (("seg-binary-implicit.dcm", ImplicitVRLittleEndian),
+                     ("seg-binary-deflated.dcm", DeflatedExplicitVRLittleEndian)):
+        p = write_seg(name, SEGMENTS, binary_frames, key="seg-binary", ts=ts)
+        check_readback(p, binary_frames, "BINARY")
+        expected["cases"][name] = dict(expected["cases"]["seg-binary.dcm"], transfer_syntax=ts)
 
     # Fractional, slices 1 and 2 only.
     frac_seg = [dict(SEGMENTS[0], number=1, label="Probability", algorithm="AUTOMATIC", algorithm_name="Synthetic")]
@@ -445,7 +453,7 @@ def main():
         "seg-tilted.dcm": "geometry-over-series",
     }
     with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
+        json.dump(expected, f, sort_keys=True)
         f.write("\n")
     total = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(OUT) for n in ns)
     print(f"wrote {OUT} ({total} bytes)")

@@ -75,10 +75,20 @@ func closeColour(a color.RGBA, b [3]int, tol int) bool {
 	return d(a.R, b[0]) && d(a.G, b[1]) && d(a.B, b[2]) && a.A == 255
 }
 
+// The binary SEG, in Explicit VR LE, Implicit VR LE and Deflated Explicit
+// VR LE.
+var segBinaryFiles = []string{"seg-binary.dcm", "seg-binary-implicit.dcm", "seg-binary-deflated.dcm"}
+
 func TestReadSEGBinary(t *testing.T) {
+	for _, name := range segBinaryFiles {
+		t.Run(name, func(t *testing.T) { testReadSEGBinary(t, name) })
+	}
+}
+
+func testReadSEGBinary(t *testing.T, name string) {
 	e := readSegExpected(t)
-	c := e.Cases["seg-binary.dcm"]
-	s, err := ReadSEG(filepath.Join(segDir, "seg-binary.dcm"))
+	c := e.Cases[name]
+	s, err := ReadSEG(filepath.Join(segDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +168,7 @@ func hasWarning(ws []string, sub string) bool {
 
 func TestSEGOwnGeometry(t *testing.T) {
 	e := readSegExpected(t)
-	for _, name := range []string{"seg-binary.dcm", "seg-fractional.dcm"} {
+	for _, name := range append([]string{"seg-fractional.dcm"}, segBinaryFiles...) {
 		c := e.Cases[name]
 		s, err := ReadSEG(filepath.Join(segDir, name))
 		if err != nil {
@@ -202,7 +212,7 @@ func TestSEGOverSeries(t *testing.T) {
 	if vol.Dims != e.Series.Dims || vol.Origin != e.Series.Origin || vol.Spacing != e.Series.Spacing {
 		t.Fatalf("series geometry %+v", vol.Geometry)
 	}
-	for _, name := range []string{"seg-binary.dcm", "seg-fractional.dcm", "seg-offslice.dcm"} {
+	for _, name := range append([]string{"seg-fractional.dcm", "seg-offslice.dcm"}, segBinaryFiles...) {
 		c := e.Cases[name]
 		s, err := ReadSEG(filepath.Join(segDir, name))
 		if err != nil {
