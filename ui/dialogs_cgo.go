@@ -31,7 +31,7 @@ func (ws *Workstation) chooseFolder() {
 
 func (ws *Workstation) chooseLabels() {
 	go func() {
-		p, err := sqdialog.File().Title("Open label map").Filter("NIfTI", "nii", "gz").Load()
+		p, err := sqdialog.File().Title("Open label map").Filter("NIfTI", "nii", "gz").Filter("DICOM SEG", "dcm").Load()
 		if err == nil {
 			do(func() { ws.openLabels(filepath.Clean(p)) })
 		}

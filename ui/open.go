@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/labels"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
@@ -350,6 +351,7 @@ func (ws *Workstation) makeThumbnails(st *load.Study) {
 
 // openLabels loads a label NIfTI over the open image; it must lie on the
 // image's grid (up to axis order), else the user is told how they differ.
+// A DICOM SEG of the image's series is placed by its frames' positions.
 func (ws *Workstation) openLabels(path string) { ws.openLabelsNamed(path, nil) }
 
 // openLabelsNamed opens a label map named by table (nil: its ids only).
@@ -360,15 +362,36 @@ func (ws *Workstation) openLabelsNamed(path string, table *viewer.LabelTable) {
 	}
 	sc := ws.scene
 	go func() {
-		lab, err := nifti.Read(path)
+		var lab *viewer.Volume
+		var segTable *viewer.LabelTable
+		var err error
+		if dicom.IsSEG(path) {
+			// A DICOM SEG: its frames go onto the image's slices by
+			// position, named and coloured by its segments.
+			var seg *dicom.SEG
+			if seg, err = dicom.ReadSEG(path); err == nil {
+				var m *viewer.LabelMap
+				if m, err = seg.LabelsOn(sc.Volume.Geometry); err == nil {
+					lab, segTable = m.Volume, &m.Table
+				}
+			}
+		} else {
+			lab, err = nifti.Read(path)
+		}
 		do(func() {
 			var lm *viewer.LabelMap
+			if table == nil {
+				table = segTable
+			}
 			if err == nil {
 				lm, err = adoptLabels(sc, lab, table)
 			}
 			if err != nil {
 				ws.showError(fmt.Errorf("labels %s: %w", filepath.Base(path), err))
 				return
+			}
+			if segTable != nil && len(lab.Warnings) > 0 {
+				ws.status.SetText(fmt.Sprintf("Labels %s: %s", filepath.Base(path), strings.Join(lab.Warnings, "; ")))
 			}
 			ws.editor.setLabels(lm)
 			ws.overlay.setScene(sc)

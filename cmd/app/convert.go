@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
+	"strings"
 
 	"delineate/viewer"
 	"delineate/viewer/dicom"
+	"delineate/viewer/labels"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
@@ -30,13 +34,16 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !load.IsNIfTI(pos[1]) {
 		return usageErrorf("OUT must end in .nii or .nii.gz")
 	}
+	// The output can be made again from the study: no fsync (a power cut
+	// loses it; it never leaves a half-written file under its name).
+	wopt := nifti.WriteOptions{Overwrite: *force, NoSync: true}
+	if dicom.IsSEG(pos[0]) {
+		return convertSEG(pos[0], pos[1], wopt, stderr)
+	}
 	st, err := load.Open(ctx, pos[0], load.Options{})
 	if err != nil {
 		return err
 	}
-	// The output can be made again from the study: no fsync (a power cut
-	// loses it; it never leaves a half-written file under its name).
-	wopt := nifti.WriteOptions{Overwrite: *force, NoSync: true}
 	if *series >= 0 && *series < len(st.Series) && st.Series[*series].Volumes > 1 {
 		return convert4D(ctx, st, *series, pos[1], wopt, load.Options{RawStack: *rawStack}, stderr)
 	}
@@ -107,6 +114,55 @@ func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt n
 	printWarnings(stderr, append(append([]string(nil), st.Warnings...), v.Warnings...))
 	wopt.Description = v.Modality
 	return nifti.Write(out, dcm2niixLayout(v), wopt)
+}
+
+// convertSEG writes a DICOM Segmentation as a label map on its frames'
+// own geometry (segment number = label id), rows bottom-up as convertDICOM
+// writes its source series, and the segments' names and colours beside it
+// as an ITK-SNAP label description file (segNamesPath), which File → Open
+// Label Names…, `stats --names` and ITK-SNAP read.
+func convertSEG(path, out string, wopt nifti.WriteOptions, stderr io.Writer) error {
+	seg, err := dicom.ReadSEG(path)
+	if err != nil {
+		return err
+	}
+	lm, err := seg.LabelMap()
+	if err != nil {
+		return err
+	}
+	names := segNamesPath(out)
+	if !wopt.Overwrite {
+		if _, err := os.Stat(names); err == nil {
+			return fmt.Errorf("%s exists; not overwriting (use --force)", names)
+		}
+	}
+	printWarnings(stderr, lm.Warnings)
+	wopt.Description = "DICOM SEG labels"
+	if err := nifti.Write(out, dcm2niixLayout(lm.Volume), wopt); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := labels.WriteITKSNAP(&b, &lm.Table); err != nil {
+		return err
+	}
+	if err := os.WriteFile(names, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", names, err)
+	}
+	fmt.Fprintf(stderr, "%d segments; label names and colours in %s\n", len(lm.Table.Labels), names)
+	return nil
+}
+
+// segNamesPath is where convertSEG puts the label table: OUT without its
+// .nii/.nii.gz suffix, plus .labels.txt.
+func segNamesPath(out string) string {
+	base := out
+	for _, suf := range []string{".nii.gz", ".nii"} {
+		if len(base) > len(suf) && strings.EqualFold(base[len(base)-len(suf):], suf) {
+			base = base[:len(base)-len(suf)]
+			break
+		}
+	}
+	return base + ".labels.txt"
 }
 
 // dcm2niixLayout stores rows bottom-up, as dcm2niix does, so that a DICOM

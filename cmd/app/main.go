@@ -25,7 +25,7 @@ type command struct {
 
 var commands = []command{
 	{"info", "info PATH [--phi]", "list the series in a DICOM folder/file or NIfTI file as JSON", runInfo},
-	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force] [--raw-stack]", "write a series as NIfTI (dcm2niix-compatible orientation)", runConvert},
+	{"convert", "convert PATH OUT.nii[.gz] [--series N] [--force] [--raw-stack]", "write a series as NIfTI (dcm2niix-compatible orientation; 4D for several volumes); a DICOM SEG as a label map, names and colours in OUT.labels.txt", runConvert},
 	{"stats", "stats IMAGE LABELS.nii[.gz] [--names NAMES] [--series N]", "per-label voxels, volume (ml) and intensity mean/std/min/max as JSON", runStats},
 	{"segment", "segment --model DIR|NAME|builtin:ct-tissue IMAGE OUT.nii.gz [--device auto|cpu|cuda] [--report RUN.json] [--threads N] [--max-memory 2G] [--models DIR] [--ort-lib LIB] [--series N] [--force]", "run a segmentation model in the background of the CLI, with progress on stderr", runSegment},
 	{"models", "models list [--dir D] | models check DIR [--json] | models add DIR [--dir D]", "list model folders, check a description against its ONNX file, copy a model into the user's folder", runModels},
@@ -36,7 +36,7 @@ var commands = []command{
 	{"prompt", "prompt --model DIR IMAGE [--plane axial] (--point i,j,k[,fg|bg]... | --box i0,j0,i1,j1,k) [--propagate] [--window PRESET|C,W] --out MASK.nii.gz", "segment what a point or box shows with a SAM-family export (voxel indices), optionally through neighbouring slices", runPrompt},
 	{"labelstudio", "labelstudio upload --url URL --project-id N --token-file F [--token-type auto|pat|legacy] --tasks OUT/tasks.json [--dry-run] [--include-annotated] [--replace-same-version] [--import-urls] | labelstudio pull (--url URL --project-id N --token-file F | --from-file EXPORT.json) [--tasks OUT/tasks.json] (--into PROJECT | --image IMAGE --out LABELS.nii.gz [--labels BASE])", "post predictions to a Label Studio project without touching a person's work; bring reviewed annotations back", runLabelStudio},
 	{"import", "import nnunet DATASET PROJECT", "turn an nnU-Net dataset (v2 Dataset or v1 Task folder) into a new project", runImport},
-	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
+	{"render", "render PATH --plane axial|coronal|sagittal --index K --window C,W|PRESET --out OUT.png [--labels L.nii.gz|SEG.dcm] [--opacity A] [--series N]", "render one slice to PNG, one pixel per voxel", runRender},
 }
 
 func main() {
@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// opens the window.
 		var g guiOptions
 		fs := flag.NewFlagSet("delineate", flag.ContinueOnError)
-		fs.StringVar(&g.labels, "labels", "", "label map to open over the study")
+		fs.StringVar(&g.labels, "labels", "", "label map (NIfTI, or a DICOM SEG of the series) to open over the study")
 		fs.StringVar(&g.model, "model", "", "model to preselect in the AI tab")
 		fs.StringVar(&g.models, "models", "", "an extra models folder")
 		pos, err := parseArgs(fs, args)

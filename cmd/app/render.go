@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/load"
 )
 
@@ -20,7 +21,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	index := fs.Int("index", -1, "slice index along the volume axis nearest the plane normal (default: middle)")
 	windowS := fs.String("window", "", "C,W or a preset name (brain, soft, liver, lung, bone, auto, header); default: header or auto")
 	out := fs.String("out", "", "output PNG")
-	labelsPath := fs.String("labels", "", "label map NIfTI to overlay (same grid as the image)")
+	labelsPath := fs.String("labels", "", "label map NIfTI to overlay (same grid as the image), or a DICOM SEG of the image's series")
 	opacity := fs.Float64("opacity", 0.5, "label fill opacity, 0..1")
 	series := fs.Int("series", 0, "series index from `info`")
 	force := fs.Bool("force", false, "overwrite OUT if it exists")
@@ -67,7 +68,22 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var img image.Image = grey
-	if *labelsPath != "" {
+	if *labelsPath != "" && dicom.IsSEG(*labelsPath) {
+		// A DICOM SEG is placed on the series' slices by its frames'
+		// positions, and drawn in its segments' colours.
+		seg, err := dicom.ReadSEG(*labelsPath)
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		lm, err := seg.LabelsOn(vol.Geometry)
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		printWarnings(stderr, lm.Warnings)
+		if img, err = viewer.RenderOverlay(grey, lm.Volume, plane, k, *opacity, lm.Table.Colours(), nil); err != nil {
+			return err
+		}
+	} else if *labelsPath != "" {
 		lst, err := load.Open(ctx, *labelsPath, load.Options{})
 		if err != nil {
 			return fmt.Errorf("labels: %w", err)
