@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/load"
 	"delineate/viewer/nifti"
 )
@@ -38,6 +39,20 @@ func LabelGrid(v *viewer.Volume, fromDICOM bool) *viewer.Volume {
 // LabelsOn reads a label map and puts it on img's grid (the same voxels
 // in another storage order are reordered; another grid is an error).
 func LabelsOn(img *viewer.Volume, path string) (*viewer.Volume, error) {
+	if dicom.IsSEG(path) {
+		// A DICOM SEG is placed onto the image's slices by its frames'
+		// positions (it has no grid of its own to align).
+		seg, err := dicom.ReadSEG(path)
+		if err != nil {
+			return nil, fmt.Errorf("labels: %w", err)
+		}
+		lm, err := seg.LabelsOn(img.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("labels: %w", err)
+		}
+		lm.Volume.Warnings = append(lm.Volume.Warnings, lm.Warnings...)
+		return lm.Volume, nil
+	}
 	lab, err := nifti.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/labels"
 	"delineate/viewer/nifti"
 )
@@ -33,8 +34,25 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	lab, err := nifti.Read(pos[1])
-	if err != nil {
+	var lab *viewer.Volume
+	if dicom.IsSEG(pos[1]) {
+		// A DICOM SEG over the image's series: its segments' names unless
+		// --names gives others.
+		seg, err := dicom.ReadSEG(pos[1])
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		lm, err := seg.LabelsOn(img.Geometry)
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		printWarnings(stderr, lm.Warnings)
+		lab = lm.Volume
+		if names == nil {
+			t := seg.Table()
+			names = &t
+		}
+	} else if lab, err = nifti.Read(pos[1]); err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
 	st, err := labels.Compute(img, lab, names)
