@@ -97,8 +97,12 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 	default:
 		return fmt.Errorf("JPEG frame type 0xFF%02X: %w", in.sof, ErrUnsupported)
 	}
-	if in.precision != 8 {
-		return fmt.Errorf("%d-bit DCT JPEG needs a 12-bit JPEG decoder, which this build lacks (Go's image/jpeg reads 8-bit only): %w", in.precision, ErrUnsupported)
+	switch in.precision {
+	case 8:
+	case 12:
+		return decodeJPEG12(data, f, out, in)
+	default:
+		return fmt.Errorf("%d-bit DCT JPEG: DCT JPEG has 8 or 12 bits of precision", in.precision)
 	}
 	if in.nf != f.SamplesPerPixel {
 		return errMismatch("SamplesPerPixel (components)", in.nf, f.SamplesPerPixel)
