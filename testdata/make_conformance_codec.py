@@ -230,7 +230,7 @@ def jpeg12_case(n, name, img, tmp):
     native = os.path.join(tmp, name + ".native.dcm")
     shutil.move(src, native)
     enc = os.path.join(tmp, name + ".dcm")
-    run("dcmcjpeg", "+ee", native, enc)
+    run("dcmcjpeg", "+ee", "+un", native, enc)  # +un: keep the fixed UID
     dec = os.path.join(tmp, name + ".dec.dcm")
     run("dcmdjpeg", enc, dec)
     ds = pydicom.dcmread(enc)
