@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,8 +45,9 @@ func fuzzDecode(t *testing.T, ts string, data []byte, rows, cols uint16, spp, ba
 	}
 	out, err := Decode(ts, data, fr)
 	if err != nil {
-		if strings.Contains(err.Error(), "panic") {
-			t.Fatal(err)
+		var df *decodeFailed
+		if errors.As(err, &df) {
+			t.Fatalf("%v: %v", err, df.value)
 		}
 		return
 	}

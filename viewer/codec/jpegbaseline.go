@@ -105,7 +105,7 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 		return decodeJPEGLossless(data, f, out)
 	case in.sof == 0xC0 || in.sof == 0xC1 || in.sof == 0xC2:
 	default:
-		return fmt.Errorf("JPEG frame type 0xFF%02X: %w", in.sof, ErrUnsupported)
+		return unsupported(fmt.Sprintf("JPEG frame type 0xFF%02X (%s) is not decoded", in.sof, sofName(in.sof)), convertFirst)
 	}
 	switch in.precision {
 	case 8:
@@ -170,7 +170,7 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 			}
 		}
 	default:
-		return fmt.Errorf("JPEG decodes to %T, which has no DICOM layout here: %w", img, ErrUnsupported)
+		return unsupported(fmt.Sprintf("a JPEG that decodes to %T has no DICOM layout", img), convertFirst)
 	}
 	return nil
 }
@@ -266,4 +266,19 @@ func relabel(data []byte, in jpegInfo, ids [3]byte) []byte {
 		}
 	}
 	return c
+}
+
+// sofName names a JPEG frame type for messages.
+func sofName(m byte) string {
+	switch m {
+	case 0xC3:
+		return "lossless"
+	case 0xC5, 0xC6, 0xC7:
+		return "hierarchical"
+	case 0xC9, 0xCA, 0xCB:
+		return "arithmetic-coded"
+	case 0xCD, 0xCE, 0xCF:
+		return "hierarchical, arithmetic-coded"
+	}
+	return "unknown"
 }

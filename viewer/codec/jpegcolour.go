@@ -63,7 +63,7 @@ func ycbcrToRGB(m *image.YCbCr, w, h int, transform bool, out []byte) error {
 	case image.YCbCrSubsampleRatio410:
 		hs, vs = 4, 2
 	default:
-		return fmt.Errorf("JPEG chroma subsampling %v: %w", m.SubsampleRatio, ErrUnsupported)
+		return unsupported(fmt.Sprintf("JPEG chroma subsampling %v is not decoded", m.SubsampleRatio), convertFirst)
 	}
 	if m.Rect.Dx() != w || m.Rect.Dy() != h {
 		return fmt.Errorf("JPEG decoded to %d×%d, want %d×%d", m.Rect.Dx(), m.Rect.Dy(), w, h)
