@@ -90,6 +90,13 @@ func FuzzDecodeJ2K(f *testing.F) {
 	})
 }
 
+func FuzzDecodeJPEG12(f *testing.F) {
+	fuzzSeeds(f, "jpeg_ext12")
+	f.Fuzz(func(t *testing.T, data []byte, rows, cols uint16, spp, ba, bs uint8, signed bool) {
+		fuzzDecode(t, TSJPEGExtended12, data, rows, cols, spp, ba, bs, signed)
+	})
+}
+
 func FuzzDecodeJPEGBaseline(f *testing.F) {
 	fuzzSeeds(f, "jpeg_")
 	f.Fuzz(func(t *testing.T, data []byte, rows, cols uint16, spp, ba, bs uint8, signed bool) {

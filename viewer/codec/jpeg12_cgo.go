@@ -14,6 +14,11 @@ package codec
 #include <stdint.h>
 #include <string.h>
 #include <setjmp.h>
+// The library is built with lossless support, which adds a method to
+// struct jpeg_memory_mgr; JPEG_INTERNAL_OPTIONS makes the header declare
+// the same layout (it defines D_LOSSLESS_SUPPORTED and friends, nothing
+// internal).
+#define JPEG_INTERNAL_OPTIONS
 #include "jpeglib.h"
 #include "jerror.h"
 
@@ -46,7 +51,9 @@ static void dl_j12_emit(j_common_ptr c, int level) {
 	dl_j12_err* e = (dl_j12_err*)c->err;
 	if (level >= 0) return;
 	int code = c->err->msg_code;
-	if (code == JWRN_HUFF_BAD_CODE || code == JWRN_JPEG_EOF) {
+	// JWRN_HIT_MARKER: entropy-coded data ran into a marker (or the end
+	// of the data) while bits were still needed: a truncated scan.
+	if (code == JWRN_HUFF_BAD_CODE || code == JWRN_HIT_MARKER) {
 		if (!e->corrupt) (*c->err->format_message)(c, e->msg);
 		e->corrupt = 1;
 	}
@@ -55,8 +62,10 @@ static void dl_j12_emit(j_common_ptr c, int level) {
 
 static void dl_j12_init_source(j_decompress_ptr d) { (void)d; }
 
-// The whole frame is in memory, so running out means the data ended early:
-// note it and feed an EOI, as IJG's own sources do.
+// The whole frame is in memory, so running out means the data ended: note
+// it and feed an EOI, as IJG's own sources do. The Huffman decoder reads
+// ahead, so running out is not itself an error; a scan that needed the
+// missing bits reports JWRN_HIT_MARKER.
 static boolean dl_j12_fill(j_decompress_ptr d) {
 	static const JOCTET eoi[2] = { 0xFF, JPEG_EOI };
 	dl_j12_src* s = (dl_j12_src*)d->src;
@@ -109,9 +118,6 @@ static void dl_j12_decode(const void* src, size_t n, uint16_t* dst, int w, int h
 		return;
 	}
 	jpeg_create_decompress(&d);
-	// d.mem is not touched: the jpeg_memory_mgr in GDCM's installed header
-	// does not match the library's layout (writing max_memory_to_use there
-	// overwrote a method pointer), so scanlines go straight into dst.
 	s.pub.init_source = dl_j12_init_source;
 	s.pub.fill_input_buffer = dl_j12_fill;
 	s.pub.skip_input_data = dl_j12_skip;
@@ -157,20 +163,22 @@ static void dl_j12_decode(const void* src, size_t n, uint16_t* dst, int w, int h
 			jpeg_destroy_decompress(&d);
 			return;
 		}
-		if (s.ran_out || e.corrupt) break;
+		if (e.corrupt) break;
 	}
 	if (e.corrupt) {
 		strncpy(r->msg, e.msg, sizeof r->msg - 1);
 		jpeg_destroy_decompress(&d);
 		return;
 	}
-	if (s.ran_out) {
-		strcpy(r->msg, "the compressed data ends before the last row");
+	// Multi-scan frames are read whole before the first row comes out, and
+	// a missing scan leaves no other trace than the missing EOI.
+	if (s.ran_out && jpeg_has_multiple_scans(&d)) {
+		strcpy(r->msg, "the compressed data ends before the last scan");
 		jpeg_destroy_decompress(&d);
 		return;
 	}
-	// A stream that ends right after its last scan without an EOI marker
-	// is accepted: every row is there.
+	// A single-scan stream that ends without its EOI marker is accepted:
+	// every row is there, or JWRN_HIT_MARKER said otherwise.
 	jpeg_abort_decompress(&d);
 	jpeg_destroy_decompress(&d);
 	r->stage = 0;
