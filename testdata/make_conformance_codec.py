@@ -155,7 +155,7 @@ def strip_jfif(jpg):
     return jpg
 
 
-def jpeg_case(n, name, img, subsampling, photometric):
+def jpeg_case(n, name, img, subsampling, photometric, progressive=False):
     rows, cols = img.shape[:2]
     if photometric == "RGB":
         # Pillow codes a "YCbCr" image without colour transform: feed it
@@ -166,8 +166,11 @@ def jpeg_case(n, name, img, subsampling, photometric):
         jpg = strip_jfif(buf.getvalue())
     else:
         buf = io.BytesIO()
-        Image.fromarray(img, "RGB").save(buf, "JPEG", quality=90, subsampling=subsampling)
+        Image.fromarray(img, "RGB").save(buf, "JPEG", quality=90, subsampling=subsampling,
+                                         progressive=progressive)
         jpg = buf.getvalue()
+    # Progressive JPEG is a retired syntax (.55), but some archives hold it
+    # under .50; the decoder reads it either way.
     ds = dataset(n, rows, cols, 3, 8, 8, photometric, TS_BASELINE)
     ds.LossyImageCompression = "01"
     path = save(ds, name + ".dcm", jpg, True)
@@ -188,6 +191,7 @@ def jpeg_case(n, name, img, subsampling, photometric):
         "name": name, "file": name + ".dcm", "ts": TS_BASELINE,
         "rows": rows, "cols": cols, "samples": 3, "bits_allocated": 8, "bits_stored": 8,
         "photometric": photometric, "subsampling": ["4:4:4", "4:2:2", "4:2:0"][subsampling],
+        "progressive": progressive,
         "expected": name + ".rgb",
         "reference": "pydicom 2.3 pixel_array (Pillow, no colour transform)" if photometric == "RGB"
         else "Pillow %s (libjpeg-turbo) decoding the frame to RGB" % Image.__version__,
@@ -352,6 +356,8 @@ def main():
         for sub, tag in ((0, "444"), (2, "420")):
             jpeg_case(n, f"jpeg_rgb_{tag}_{name}", img, sub, "RGB")
             n += 1
+    jpeg_case(n, "jpeg_420_progressive_blocks_37x29", colour_blocks(29, 37, 3), 2, "YBR_FULL_422", True)
+    n += 1
     with tempfile.TemporaryDirectory() as tmp:
         jpeg12_case(n, "jpeg12_grey_53x41", image12(41, 53, 5), tmp)
         n += 1
