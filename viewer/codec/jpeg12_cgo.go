@@ -193,10 +193,6 @@ import (
 
 const haveJPEG12 = true
 
-// jpeg12Decoder names the library that decodes 12-bit DCT frames, for
-// messages.
-const jpeg12Decoder = "GDCM's 12-bit IJG libjpeg (libgdcmjpeg12)"
-
 // decodeJPEG12 decodes a 12-bit DCT (JPEG Extended) frame with GDCM's
 // 12-bit build of IJG libjpeg. Output is 16-bit little-endian samples, grey
 // or RGB interleaved.

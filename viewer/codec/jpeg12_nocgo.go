@@ -4,8 +4,6 @@ package codec
 
 const haveJPEG12 = false
 
-const jpeg12Decoder = ""
-
 func decodeJPEG12(data []byte, f Frame, out []byte, in jpegInfo) error {
 	return unsupported("12-bit DCT JPEG is not decoded by this build (the Go decoder reads 8-bit DCT only)", "a cgo build with GDCM's 12-bit libjpeg (Debian libgdcm-dev), without the nojpeg12 tag")
 }

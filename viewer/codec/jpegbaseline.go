@@ -123,10 +123,11 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 	transform := true
 	if in.nf == 3 {
 		transform = in.colourTransformed(f.PhotometricInterpretation)
-		// image/jpeg converts to RGB itself when it thinks the stream is
-		// RGB, and otherwise hands back the Y, Cb, Cr planes untouched.
-		// The planes are what libjpeg's up-sampling needs, so make the
-		// stream look YCbCr to it and decide on the transform here.
+		// ijpeg (image/jpeg's logic) converts to RGB itself when it
+		// thinks the stream is RGB, and otherwise hands back the Y, Cb, Cr
+		// planes untouched. The planes are what libjpeg's up-sampling
+		// needs, so make the stream look YCbCr to it and decide on the
+		// transform here.
 		data = forcePlanes(data, in)
 	}
 	cfg, err := ijpeg.DecodeConfig(bytes.NewReader(data))
@@ -198,7 +199,7 @@ func (in jpegInfo) hasIDs(a, b, c byte) bool {
 	return in.sofIDs+6 < len(in.raw) && in.raw[in.sofIDs] == a && in.raw[in.sofIDs+3] == b && in.raw[in.sofIDs+6] == c
 }
 
-// forcePlanes returns data, or a copy that image/jpeg will take for YCbCr
+// forcePlanes returns data, or a copy that ijpeg will take for YCbCr
 // and so decode to planes without converting: an Adobe transform code 0
 // becomes 1 and component ids 'R','G','B' become 1, 2, 3. Nothing else in
 // the stream depends on either.
