@@ -4,8 +4,9 @@
 # are root); elsewhere it uses sudo.
 set -euo pipefail
 
-# cgo codecs: OpenJPEG (JPEG 2000, HTJ2K) and CharLS (JPEG-LS).
-BUILD_PKGS="gcc libc6-dev pkg-config libopenjp2-7-dev libcharls-dev"
+# cgo codecs: OpenJPEG (JPEG 2000, HTJ2K), CharLS (JPEG-LS) and GDCM's
+# 12-bit IJG libjpeg (JPEG Extended 12-bit; libgdcm-dev brings its headers).
+BUILD_PKGS="gcc libc6-dev pkg-config libopenjp2-7-dev libcharls-dev libgdcm-dev"
 # Fyne (GLFW/OpenGL) and the native file dialogs (GTK).
 BUILD_PKGS="$BUILD_PKGS libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libgtk-3-dev"
 # The GUI smoke test runs the real window under Xvfb and captures it.

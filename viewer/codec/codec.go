@@ -98,8 +98,10 @@ type Frame struct {
 	PhotometricInterpretation string // e.g. MONOCHROME2, RGB, YBR_FULL_422
 }
 
-// ErrUnsupported is wrapped by Decode for syntaxes it cannot decode.
-var ErrUnsupported = errors.New("unsupported transfer syntax")
+// ErrUnsupported is what every refusal from Decode matches with errors.Is:
+// a syntax, or a feature of a frame, that this build cannot decode. The
+// errors themselves are *UnsupportedError, which says what would.
+var ErrUnsupported = errors.New("not decodable by this build")
 
 // maxFrameBytes bounds one decoded frame. The output size comes from the
 // DICOM header, which a damaged or hostile file controls; no real single
@@ -107,8 +109,9 @@ var ErrUnsupported = errors.New("unsupported transfer syntax")
 const maxFrameBytes = 1 << 30
 
 // Supported reports whether ts is a compressed syntax this build can decode.
-// JPEG Extended reports true because its 8-bit frames decode; 12-bit ones
-// still fail with ErrUnsupported.
+// JPEG Extended reports true because its 8-bit frames always decode; 12-bit
+// ones need the cgo build with GDCM's 12-bit libjpeg and otherwise fail
+// with ErrUnsupported.
 func Supported(ts string) bool {
 	switch ts {
 	case TSRLELossless, TSJPEGBaseline8, TSJPEGExtended12, TSJPEGLossless, TSJPEGLosslessSV1:
@@ -132,20 +135,12 @@ func Supported(ts string) bool {
 // PhotometricInterpretation (YBR_FULL_422 included), so the caller should
 // treat the result as RGB. JPEG 2000 frames with a multi-component transform
 // likewise come out as RGB.
-func Decode(ts string, data []byte, f Frame) (out []byte, err error) {
+func Decode(ts string, data []byte, f Frame) ([]byte, error) {
 	name := SyntaxName(ts)
 	n, err := f.outputSize()
 	if err != nil {
 		return nil, fmt.Errorf("codec: %s: %w", name, err)
 	}
-	// The hand-written decoders index slices from values read out of the
-	// stream; a bug there must cost the caller one frame, not the viewer.
-	defer func() {
-		if r := recover(); r != nil {
-			out = nil
-			err = fmt.Errorf("codec: %s: decoder panic on malformed data: %v", name, r)
-		}
-	}()
 	var dec func([]byte, Frame, []byte) error
 	switch ts {
 	case TSRLELossless:
@@ -158,19 +153,30 @@ func Decode(ts string, data []byte, f Frame) (out []byte, err error) {
 		dec = decodeJPEGLS
 	case TSJPEG2000Lossless, TSJPEG2000, TSHTJ2KLossless, TSHTJ2KLosslessRPCL, TSHTJ2K:
 		dec = decodeJ2K
-	case TSExplicitVRLittleEndian, TSImplicitVRLittleEndian, TSExplicitVRBigEndian, TSDeflatedExplicitVRLE:
-		return nil, fmt.Errorf("codec: %s is not a compressed pixel encoding; read PixelData directly: %w", name, ErrUnsupported)
 	default:
-		return nil, fmt.Errorf("codec: %s cannot be decoded by this viewer: %w", name, ErrUnsupported)
+		what, needs := whyNotDecoded(ts)
+		return nil, &UnsupportedError{Syntax: name, What: what, Needs: needs}
 	}
 	if len(data) == 0 {
 		return nil, fmt.Errorf("codec: %s: empty frame", name)
 	}
-	out = make([]byte, n)
-	if err := dec(data, f, out); err != nil {
-		return nil, fmt.Errorf("codec: %s: %w", name, err)
+	out := make([]byte, n)
+	if err := safely(name, func() error { return dec(data, f, out) }); err != nil {
+		return nil, finish(name, err)
 	}
 	return out, nil
+}
+
+// safely runs a decoder, turning a panic into a *decodeFailed. The
+// hand-written decoders index slices from values read out of the stream; a
+// bug there must cost the caller one frame, not the viewer.
+func safely(name string, dec func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &decodeFailed{syntax: name, value: r}
+		}
+	}()
+	return dec()
 }
 
 // outputSize validates the layout and returns the decoded frame's size.

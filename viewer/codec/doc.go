@@ -11,8 +11,16 @@
 // count and precision against the header before decoding, names what
 // differed when they disagree, and sizes its output from the header alone,
 // so a damaged or hostile file costs an error, not a panic or a huge
-// allocation. Panics in the Go decoders are recovered and returned as
-// errors.
+// allocation. Panics in the Go decoders are recovered and reported as
+// damaged data, never with the runtime's text.
+//
+// Every refusal is an *UnsupportedError (errors.Is(err, ErrUnsupported)):
+// it names the transfer syntax in words (SyntaxName), what in the frame
+// this build cannot decode, and what would, for example "codec:
+// High-Throughput JPEG 2000: High-Throughput (HT) code-blocks are not
+// decoded with OpenJPEG 2.5.0 …; needs OpenJPEG ≥ 2.5.1; this build has
+// 2.5.0". Syntaxes without a decoder here (retired JPEG processes, JPEG XL,
+// video, JPIP, Part 2 multi-component) say what to convert with.
 //
 // # Codecs
 //
@@ -28,14 +36,36 @@
 // components interleaved or in separate scans, and the SSSS=16 difference.
 // It decodes a 512×512 16-bit CT slice in about 3 ms on one core.
 //
-// JPEG Baseline (1.2.840.10008.1.2.4.50) uses the standard library's
-// image/jpeg. Colour frames come out as RGB whatever the header says
-// (YBR_FULL_422 included); frames the header calls RGB are decoded without
-// a colour transform, as DICOM requires. Go's decoder may differ from
-// libjpeg by a few levels (rounding, chroma upsampling): lossy data has no
-// single right answer. JPEG Extended (.51) decodes when the frame is 8-bit;
-// 12-bit frames return ErrUnsupported because image/jpeg reads 8-bit only.
-// A lossless stream mislabelled as baseline is decoded as lossless.
+// JPEG Baseline (1.2.840.10008.1.2.4.50) and 8-bit JPEG Extended (.51)
+// decode in Go, to exactly the samples libjpeg gives (libjpeg-turbo under
+// Pillow and so pydicom; IJG 6b in DCMTK and GDCM): internal/ijpeg is the
+// standard library's image/jpeg decoder with IJG's integer inverse DCT
+// (jpeg_idct_islow) and range limit in place of Go's own IDCT, and colour
+// frames are up-sampled with libjpeg's "fancy" triangle filters (h2v1,
+// h1v2, h2v2; repetition for 4:1:1) and converted with its integer YCbCr
+// tables (jpegcolour.go). image/jpeg alone repeats chroma samples and
+// rounds differently, which put saturated colour edges up to 148 levels
+// per channel away from pydicom's result; the conformance fixtures
+// (testdata/conformance/codec, from testdata/make_conformance_codec.py) now
+// match Pillow and DCMTK byte for byte at 4:2:0, 4:2:2 and 4:4:4. Colour
+// frames come out as RGB whatever the header says (YBR_FULL_422 included).
+// Whether the stream was colour-transformed follows libjpeg's rules (JFIF
+// marker, Adobe transform code, component ids 'R','G','B'), plus DICOM's:
+// a header saying RGB, in a stream with neither marker, means no
+// transform. A lossless stream mislabelled as baseline is decoded as
+// lossless.
+//
+// 12-bit JPEG Extended (.51, process 4) wraps GDCM's 12-bit build of IJG
+// libjpeg 6b through cgo: libgdcmjpeg12 from Debian's libgdcm3.0, headers
+// and the unversioned .so from libgdcm-dev (no pkg-config file, so the
+// include path is fixed at /usr/include/gdcm-3.0/gdcmjpeg/12). Its symbols
+// are prefixed gdcmjpeg12_, so it cannot clash with another libjpeg in the
+// process. IJG's error_exit, which would exit the viewer, is replaced by a
+// longjmp back into the one cgo call that does the whole decode; truncated
+// scans (JWRN_HIT_MARKER), bad Huffman codes and multi-scan frames cut
+// short are errors rather than grey-filled images. The result equals DCMTK's
+// dcmdjpeg and GDCM byte for byte. Builds without cgo, or with the
+// nojpeg12 tag, return ErrUnsupported for 12-bit frames.
 //
 // JPEG-LS (1.2.840.10008.1.2.4.80 and .81) wraps CharLS 2.4 through cgo
 // (Debian libcharls-dev), the reference implementation DCMTK and GDCM
@@ -56,9 +86,18 @@
 // two's complement, a known encoder slip. Signed HTJ2K is unverified:
 // OpenJPH 0.9 output decodes to different values in OpenJPEG 2.5.0.
 //
-// Builds without cgo still decode RLE, JPEG Lossless and JPEG Baseline;
-// JPEG-LS and JPEG 2000 then return ErrUnsupported with a message saying a
-// cgo build is needed, and Supported reports false for them.
+// Bytes that would be DICOM delimiters (FE FF DD E0, the Sequence
+// Delimitation Item tag) mean nothing to any codec here: a JPEG 2000
+// codestream carrying them in a comment decodes like any other
+// (testdata/conformance/codec/j2k_delim_47x33). In entropy-coded data
+// they cannot occur: JPEG 2000 follows every FF byte there with one below
+// 0x90, JPEG with 00 or a restart marker, so only marker segments (a
+// comment, say) can hold them.
+//
+// Builds without cgo still decode RLE, JPEG Lossless and 8-bit JPEG;
+// JPEG-LS, JPEG 2000 and 12-bit JPEG then return ErrUnsupported with a
+// message saying a cgo build is needed, and Supported reports false for
+// JPEG-LS and JPEG 2000.
 //
 // # Tests
 //
@@ -66,7 +105,9 @@
 // frame stored nine ways; a 20-slice JPEG 2000 CT series with uncompressed
 // twins) and require byte-identical results. Fixtures in testdata/fixtures
 // were made by DCMTK, GDCM, OpenJPEG and OpenJPH (testdata/gen.sh) and are
-// checked against the original pixels; round-trip tests encode synthetic
-// images with in-test RLE and lossless JPEG encoders and, with cgo, with
-// CharLS and OpenJPEG (internal/testenc).
+// checked against the original pixels, or for lossy JPEG against dcmdjpeg
+// byte for byte; the conformance fixtures in testdata/conformance/codec
+// compare with pydicom/Pillow, GDCM and DCMTK; round-trip tests encode
+// synthetic images with in-test RLE and lossless JPEG encoders and, with
+// cgo, with CharLS and OpenJPEG (internal/testenc).
 package codec

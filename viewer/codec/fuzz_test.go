@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,8 +45,9 @@ func fuzzDecode(t *testing.T, ts string, data []byte, rows, cols uint16, spp, ba
 	}
 	out, err := Decode(ts, data, fr)
 	if err != nil {
-		if strings.Contains(err.Error(), "panic") {
-			t.Fatal(err)
+		var df *decodeFailed
+		if errors.As(err, &df) {
+			t.Fatalf("%v: %v", err, df.value)
 		}
 		return
 	}
@@ -85,6 +87,13 @@ func FuzzDecodeJ2K(f *testing.F) {
 	fuzzRealSeed(f, "9.dcm")
 	f.Fuzz(func(t *testing.T, data []byte, rows, cols uint16, spp, ba, bs uint8, signed bool) {
 		fuzzDecode(t, TSJPEG2000, data, rows, cols, spp, ba, bs, signed)
+	})
+}
+
+func FuzzDecodeJPEG12(f *testing.F) {
+	fuzzSeeds(f, "jpeg_ext12")
+	f.Fuzz(func(t *testing.T, data []byte, rows, cols uint16, spp, ba, bs uint8, signed bool) {
+		fuzzDecode(t, TSJPEGExtended12, data, rows, cols, spp, ba, bs, signed)
 	})
 }
 

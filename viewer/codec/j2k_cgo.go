@@ -195,7 +195,9 @@ func decodeJ2K(data []byte, f Frame, out []byte) error {
 			return err
 		}
 		if ht {
-			return fmt.Errorf("High-Throughput JPEG 2000 code-blocks need OpenJPEG 2.5.1 or later; this build links %s, which can abort on damaged HT data: %w", openJPEGVersion, ErrUnsupported)
+			return unsupported(
+				fmt.Sprintf("High-Throughput (HT) code-blocks are not decoded with OpenJPEG %s, the version this build links, because it can abort the whole viewer on damaged HT data", openJPEGVersion),
+				fmt.Sprintf("OpenJPEG ≥ 2.5.1; this build has %s", openJPEGVersion))
 		}
 	}
 	var r C.dl_j2k_result
@@ -213,9 +215,9 @@ func decodeJ2K(data []byte, f Frame, out []byte) error {
 			case int(r.nc) != f.SamplesPerPixel:
 				return errMismatch("SamplesPerPixel (components)", int(r.nc), f.SamplesPerPixel)
 			case r.dx != 1 || r.dy != 1:
-				return fmt.Errorf("JPEG 2000 component subsampled %d×%d: %w", r.dx, r.dy, ErrUnsupported)
+				return unsupported(fmt.Sprintf("JPEG 2000 components subsampled %d×%d are not decoded", r.dx, r.dy), "component up-sampling, which DICOM does not use and this viewer lacks, or "+convertFirst)
 			default:
-				return fmt.Errorf("JPEG 2000 components differ in precision or sign (%d bits, signed %d): %w", r.prec, r.sgnd, ErrUnsupported)
+				return unsupported(fmt.Sprintf("JPEG 2000 components that differ in precision or sign (one is %d-bit, signed %d) have no DICOM layout", r.prec, r.sgnd), convertFirst)
 			}
 		case 1:
 			return fmt.Errorf("OpenJPEG cannot read the header: %s", msg)

@@ -2,13 +2,11 @@
 
 package codec
 
-import "fmt"
-
 const (
 	haveJ2K   = false
 	haveHTJ2K = false
 )
 
 func decodeJ2K(data []byte, f Frame, out []byte) error {
-	return fmt.Errorf("JPEG 2000 needs a cgo build with OpenJPEG (libopenjp2-7-dev): %w", ErrUnsupported)
+	return unsupported("JPEG 2000 is not decoded by a build without cgo", "a cgo build with OpenJPEG (Debian libopenjp2-7-dev)")
 }

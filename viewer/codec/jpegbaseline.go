@@ -5,28 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	"image/jpeg"
+
+	"delineate/viewer/codec/internal/ijpeg"
 )
 
 // jpegInfo is what the DCT JPEG wrapper needs to know before handing the
-// stream to image/jpeg.
+// stream to the decoder.
 type jpegInfo struct {
 	sof       byte // SOFn marker of the frame
 	precision int
 	nf        int
 	jfif      bool
 	adobe     bool
+	adobeXfm  int   // the Adobe marker's colour transform code
+	adobeOff  int   // offset of that code in the stream
 	sofIDs    int   // offset of the SOF's first component id
 	sosIDs    []int // offsets of each SOS's first component selector
 	sosCounts []int
 	sawFrame  bool
+	raw       []byte // the stream scanned
 }
 
 // scanJPEGHeaders walks the marker segments up to the first scan's data and
 // records where component ids live, so they can be rewritten.
 func scanJPEGHeaders(data []byte) (jpegInfo, error) {
-	var in jpegInfo
+	in := jpegInfo{raw: data}
 	if len(data) < 4 || data[0] != 0xFF || data[1] != mSOI {
 		return in, errors.New("not a JPEG stream (no SOI marker)")
 	}
@@ -64,6 +67,10 @@ func scanJPEGHeaders(data []byte) (jpegInfo, error) {
 			in.jfif = true
 		case m == 0xEE && len(seg) >= 5 && string(seg[:5]) == "Adobe":
 			in.adobe = true
+			in.adobeXfm, in.adobeOff = -1, -1
+			if len(seg) >= 12 {
+				in.adobeXfm, in.adobeOff = int(seg[11]), pos+4+11
+			}
 		case m == mSOS:
 			if len(seg) < 1 || len(seg) < 1+2*int(seg[0]) {
 				return in, errors.New("SOS segment too short")
@@ -79,7 +86,10 @@ func scanJPEGHeaders(data []byte) (jpegInfo, error) {
 	return in, nil
 }
 
-// decodeJPEGBaseline decodes 8-bit DCT JPEG with the standard library.
+// decodeJPEGBaseline decodes 8-bit DCT JPEG with internal/ijpeg (the
+// standard library's decoder with libjpeg's IDCT) and, for colour, libjpeg's
+// up-sampling and colour conversion (jpegcolour.go); 12-bit DCT goes to
+// decodeJPEG12.
 func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 	in, err := scanJPEGHeaders(data)
 	if err != nil {
@@ -95,10 +105,14 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 		return decodeJPEGLossless(data, f, out)
 	case in.sof == 0xC0 || in.sof == 0xC1 || in.sof == 0xC2:
 	default:
-		return fmt.Errorf("JPEG frame type 0xFF%02X: %w", in.sof, ErrUnsupported)
+		return unsupported(fmt.Sprintf("JPEG frame type 0xFF%02X (%s) is not decoded", in.sof, sofName(in.sof)), convertFirst)
 	}
-	if in.precision != 8 {
-		return fmt.Errorf("%d-bit DCT JPEG needs a 12-bit JPEG decoder, which this build lacks (Go's image/jpeg reads 8-bit only): %w", in.precision, ErrUnsupported)
+	switch in.precision {
+	case 8:
+	case 12:
+		return decodeJPEG12(data, f, out, in)
+	default:
+		return fmt.Errorf("%d-bit DCT JPEG: DCT JPEG has 8 or 12 bits of precision", in.precision)
 	}
 	if in.nf != f.SamplesPerPixel {
 		return errMismatch("SamplesPerPixel (components)", in.nf, f.SamplesPerPixel)
@@ -106,13 +120,17 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 	if f.BitsAllocated != 8 {
 		return fmt.Errorf("8-bit JPEG in a %d-bit container: BitsAllocated must be 8", f.BitsAllocated)
 	}
-	if in.nf == 3 && f.PhotometricInterpretation == "RGB" && !in.jfif && !in.adobe {
-		// DICOM's RGB means the encoder skipped the colour transform, but
-		// without a JFIF or Adobe marker image/jpeg would assume YCbCr.
-		// Component ids 'R','G','B' are how it is told otherwise.
-		data = relabelRGB(data, in)
+	transform := true
+	if in.nf == 3 {
+		transform = in.colourTransformed(f.PhotometricInterpretation)
+		// ijpeg (image/jpeg's logic) converts to RGB itself when it
+		// thinks the stream is RGB, and otherwise hands back the Y, Cb, Cr
+		// planes untouched. The planes are what libjpeg's up-sampling
+		// needs, so make the stream look YCbCr to it and decide on the
+		// transform here.
+		data = forcePlanes(data, in)
 	}
-	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	cfg, err := ijpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
@@ -122,7 +140,7 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 	if cfg.Height != f.Rows {
 		return errMismatch("Rows", cfg.Height, f.Rows)
 	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
+	img, err := ijpeg.Decode(bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
@@ -139,17 +157,7 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 		if f.SamplesPerPixel != 3 {
 			return errors.New("colour JPEG but SamplesPerPixel is 1")
 		}
-		b := m.Rect.Min
-		o := 0
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				yi := m.YOffset(b.X+x, b.Y+y)
-				ci := m.COffset(b.X+x, b.Y+y)
-				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				out[o], out[o+1], out[o+2] = r, g, bl
-				o += 3
-			}
-		}
+		return ycbcrToRGB(m, w, h, transform, out)
 	case *image.RGBA:
 		if f.SamplesPerPixel != 3 {
 			return errors.New("colour JPEG but SamplesPerPixel is 1")
@@ -163,16 +171,59 @@ func decodeJPEGBaseline(data []byte, f Frame, out []byte) error {
 			}
 		}
 	default:
-		return fmt.Errorf("JPEG decodes to %T, which has no DICOM layout here: %w", img, ErrUnsupported)
+		return unsupported(fmt.Sprintf("a JPEG that decodes to %T has no DICOM layout", img), convertFirst)
 	}
 	return nil
 }
 
-// relabelRGB returns a copy of data whose frame and scan headers name the
-// three components 'R', 'G', 'B'.
-func relabelRGB(data []byte, in jpegInfo) []byte {
+// colourTransformed says whether a three-component stream was coded as
+// YCbCr, by libjpeg's rules (jdapimin.c default_decompress_parms), so the
+// result matches what pydicom, GDCM and DCMTK get: a JFIF marker means
+// YCbCr; an Adobe marker's transform code 0 means RGB, any other YCbCr;
+// without either, component ids 'R','G','B' mean RGB and anything else
+// YCbCr. DICOM adds one rule: a header saying RGB, in a stream with neither
+// marker, means the encoder skipped the colour transform (PS3.5 8.2.1).
+func (in jpegInfo) colourTransformed(photometric string) bool {
+	switch {
+	case in.jfif:
+		return true
+	case in.adobe:
+		return in.adobeXfm != 0
+	case photometric == "RGB":
+		return false
+	}
+	return !in.hasIDs('R', 'G', 'B')
+}
+
+func (in jpegInfo) hasIDs(a, b, c byte) bool {
+	return in.sofIDs+6 < len(in.raw) && in.raw[in.sofIDs] == a && in.raw[in.sofIDs+3] == b && in.raw[in.sofIDs+6] == c
+}
+
+// forcePlanes returns data, or a copy that ijpeg will take for YCbCr
+// and so decode to planes without converting: an Adobe transform code 0
+// becomes 1 and component ids 'R','G','B' become 1, 2, 3. Nothing else in
+// the stream depends on either.
+func forcePlanes(data []byte, in jpegInfo) []byte {
+	rgbIDs := in.hasIDs('R', 'G', 'B')
+	adobeRGB := in.adobe && in.adobeXfm == 0 && in.adobeOff >= 0
+	if in.jfif || (!rgbIDs && !adobeRGB) {
+		return data
+	}
+	if rgbIDs {
+		data = relabel(data, in, [3]byte{1, 2, 3})
+	} else {
+		data = append([]byte(nil), data...)
+	}
+	if adobeRGB {
+		data[in.adobeOff] = 1
+	}
+	return data
+}
+
+// relabel returns a copy of data whose frame and scan headers give the
+// three components the ids in ids.
+func relabel(data []byte, in jpegInfo, ids [3]byte) []byte {
 	c := append([]byte(nil), data...)
-	ids := [3]byte{'R', 'G', 'B'}
 	old := [3]byte{c[in.sofIDs], c[in.sofIDs+3], c[in.sofIDs+6]}
 	for i := range ids {
 		c[in.sofIDs+3*i] = ids[i]
@@ -216,4 +267,19 @@ func relabelRGB(data []byte, in jpegInfo) []byte {
 		}
 	}
 	return c
+}
+
+// sofName names a JPEG frame type for messages.
+func sofName(m byte) string {
+	switch m {
+	case 0xC3:
+		return "lossless"
+	case 0xC5, 0xC6, 0xC7:
+		return "hierarchical"
+	case 0xC9, 0xCA, 0xCB:
+		return "arithmetic-coded"
+	case 0xCD, 0xCE, 0xCF:
+		return "hierarchical, arithmetic-coded"
+	}
+	return "unknown"
 }

@@ -5,6 +5,9 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+
+	"delineate/viewer/codec/internal/ijpeg"
+	"math"
 	"testing"
 )
 
@@ -31,7 +34,7 @@ func TestJPEGBaselineRGBWithoutTransform(t *testing.T) {
 		}
 	}
 	data := goJPEG(t, src)
-	ref, err := jpeg.Decode(bytes.NewReader(data))
+	ref, err := ijpeg.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,16 +49,41 @@ func TestJPEGBaselineRGBWithoutTransform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if yc.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		t.Fatalf("image/jpeg now writes %v; this test expects 4:2:0", yc.SubsampleRatio)
+	}
+	// Chroma is up-sampled with libjpeg's triangle filter: each output
+	// sample weighs the nearer chroma sample 3/4 and the next 1/4 in each
+	// direction, the edges repeated.
+	tri := func(p []byte, x, y int) float64 {
+		cw, ch := (21+1)/2, (13+1)/2
+		at := func(i, j int) float64 {
+			return float64(p[max(0, min(j, ch-1))*yc.CStride+max(0, min(i, cw-1))])
+		}
+		i, j := x/2, y/2
+		di, dj := 2*(x%2)-1, 2*(y%2)-1
+		return (9*at(i, j) + 3*at(i+di, j) + 3*at(i, j+dj) + at(i+di, j+dj)) / 16
+	}
 	for y := 0; y < 13; y++ {
 		for x := 0; x < 21; x++ {
 			o := (y*21 + x) * 3
-			yi, ci := yc.YOffset(x, y), yc.COffset(x, y)
-			if got[o] != yc.Y[yi] || got[o+1] != yc.Cb[ci] || got[o+2] != yc.Cr[ci] {
-				t.Fatalf("RGB at %d,%d: % x, want the untransformed %x %x %x", x, y, got[o:o+3], yc.Y[yi], yc.Cb[ci], yc.Cr[ci])
+			if got[o] != yc.Y[yc.YOffset(x, y)] {
+				t.Fatalf("RGB at %d,%d: R %d, want the untransformed %d", x, y, got[o], yc.Y[yc.YOffset(x, y)])
 			}
-			r, g, b := color.YCbCrToRGB(yc.Y[yi], yc.Cb[ci], yc.Cr[ci])
-			if conv[o] != r || conv[o+1] != g || conv[o+2] != b {
-				t.Fatalf("YBR at %d,%d: % x, want %x %x %x", x, y, conv[o:o+3], r, g, b)
+			for c, p := range [][]byte{yc.Cb, yc.Cr} {
+				if w := tri(p, x, y); math.Abs(float64(got[o+1+c])-w) > 1 {
+					t.Fatalf("RGB at %d,%d: component %d is %d, want the up-sampled %.2f", x, y, c+1, got[o+1+c], w)
+				}
+			}
+			// YBR: the same planes, converted (JPEG File Interchange
+			// Format equations).
+			yv, cb, cr := float64(got[o]), float64(got[o+1])-128, float64(got[o+2])-128
+			want := [3]float64{yv + 1.402*cr, yv - 0.344136*cb - 0.714136*cr, yv + 1.772*cb}
+			for c := range want {
+				w := math.Max(0, math.Min(255, want[c]))
+				if math.Abs(float64(conv[o+c])-w) > 1 {
+					t.Fatalf("YBR at %d,%d: % x, want %.1f", x, y, conv[o:o+3], want)
+				}
 			}
 		}
 	}
@@ -67,7 +95,7 @@ func TestJPEGBaselineGrey(t *testing.T) {
 		src.Pix[i] = uint8(i * 7)
 	}
 	data := goJPEG(t, src)
-	ref, _ := jpeg.Decode(bytes.NewReader(data))
+	ref, _ := ijpeg.Decode(bytes.NewReader(data))
 	f := Frame{Rows: 9, Cols: 17, SamplesPerPixel: 1, BitsAllocated: 8, BitsStored: 8, PhotometricInterpretation: "MONOCHROME2"}
 	got, err := Decode(TSJPEGBaseline8, data, f)
 	if err != nil {

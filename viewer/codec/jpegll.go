@@ -359,11 +359,11 @@ func (d *llDecoder) run() error {
 			}
 			pos = end
 		case m == mDAC || (m >= 0xC9 && m <= 0xCB) || (m >= 0xCD && m <= 0xCF):
-			return fmt.Errorf("arithmetic-coded JPEG (marker 0xFF%02X): %w", m, ErrUnsupported)
+			return unsupported(fmt.Sprintf("arithmetic-coded JPEG (marker 0xFF%02X) is not decoded", m), convertFirst)
 		case m == 0xC0 || m == 0xC1 || m == 0xC2:
 			return fmt.Errorf("stream is DCT-based JPEG (marker 0xFF%02X), not lossless", m)
 		case m >= 0xC5 && m <= 0xC7, m == 0xDE, m == 0xDF:
-			return fmt.Errorf("hierarchical JPEG (marker 0xFF%02X): %w", m, ErrUnsupported)
+			return unsupported(fmt.Sprintf("hierarchical JPEG (marker 0xFF%02X) is not decoded", m), convertFirst)
 		case m == 0xF7:
 			return errors.New("stream is JPEG-LS, not lossless JPEG: check the transfer syntax")
 		}
@@ -425,7 +425,7 @@ func (d *llDecoder) parseSOF(seg []byte) error {
 			// Unequal sampling would make the planes different sizes,
 			// which no DICOM layout describes.
 			if d.comps[j].h != d.comps[i].h || d.comps[j].v != d.comps[i].v {
-				return fmt.Errorf("lossless JPEG with subsampled components: %w", ErrUnsupported)
+				return unsupported("lossless JPEG with subsampled components has no DICOM layout", convertFirst)
 			}
 		}
 	}
@@ -497,7 +497,7 @@ func (d *llDecoder) scan(hdr []byte, pos int) (int, error) {
 		}
 		tabs[i] = d.tabs[td]
 		if ns > 1 && (comps[i].h != 1 || comps[i].v != 1) {
-			return 0, fmt.Errorf("interleaved lossless scan with sampling %d×%d: %w", comps[i].h, comps[i].v, ErrUnsupported)
+			return 0, unsupported(fmt.Sprintf("an interleaved lossless scan with sampling %d×%d is not decoded", comps[i].h, comps[i].v), convertFirst)
 		}
 		for j := 0; j < i; j++ {
 			if comps[j] == comps[i] {

@@ -2,10 +2,8 @@
 
 package codec
 
-import "fmt"
-
 const haveJPEGLS = false
 
 func decodeJPEGLS(data []byte, f Frame, out []byte) error {
-	return fmt.Errorf("JPEG-LS needs a cgo build with CharLS (libcharls-dev): %w", ErrUnsupported)
+	return unsupported("JPEG-LS is not decoded by a build without cgo", "a cgo build with CharLS (Debian libcharls-dev)")
 }

@@ -226,9 +226,17 @@ func TestHTJ2KGate(t *testing.T) {
 			t.Fatalf("%s: j2kUsesHT = %v, %v", fx.Name, ht, err)
 		}
 		if isHT && !haveHTJ2K {
-			_, err := Decode(TSJPEG2000Lossless, data, fx.Frame)
-			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "OpenJPEG 2.5.1") {
-				t.Fatalf("%s labelled as JPEG 2000: %v", fx.Name, err)
+			for _, ts := range []string{TSJPEG2000Lossless, TSHTJ2KLossless, TSHTJ2KLosslessRPCL, TSHTJ2K} {
+				_, err := Decode(ts, data, fx.Frame)
+				var ue *UnsupportedError
+				if !errors.Is(err, ErrUnsupported) || !errors.As(err, &ue) {
+					t.Fatalf("%s labelled %s: %v", fx.Name, SyntaxName(ts), err)
+				}
+				want := "codec: " + SyntaxName(ts) + ": "
+				need := "needs OpenJPEG ≥ 2.5.1; this build has " + openJPEGVersion
+				if msg := err.Error(); !strings.HasPrefix(msg, want) || !strings.HasSuffix(msg, need) {
+					t.Fatalf("%s labelled %s: message %q, want %q…%q", fx.Name, SyntaxName(ts), msg, want, need)
+				}
 			}
 		}
 	}
