@@ -356,7 +356,8 @@ def case_htj2k():
 def case_un():
     """Explicit VR file whose elements are written with VR UN although the
     dictionary knows them (SpecificCharacterSet, Rows, Columns, PixelSpacing,
-    WindowCenter, RescaleIntercept...): pydicom reads them by the dictionary."""
+    WindowCenter, RescaleIntercept...), and a private sequence as UN of
+    undefined length: pydicom reads them by the dictionary."""
     name = "un-vr"
     ds = base(name, sop="1.2.840.10008.5.1.4.1.1.2", modality="CT")
     ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
@@ -371,8 +372,19 @@ def case_un():
     data = encode(ds, ExplicitVRLittleEndian)
     pos = 132 + 12 + struct.unpack("<I", data[140:144])[0]
     out = bytearray(data[:pos])
+    # A private sequence as UN of undefined length (its items implicit VR,
+    # PS3.5 6.2.2), before group 0010.
+    private = (struct.pack("<HH2sH", 0x0009, 0x0010, b"LO", 8) + b"FIXTURE "
+               + struct.pack("<HH2sHI", 0x0009, 0x1010, b"UN", 0, 0xFFFFFFFF)
+               + struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)
+               + struct.pack("<HHI", 0x0009, 0x1011, 4) + b"ABCD"
+               + struct.pack("<HHI", 0xFFFE, 0xE00D, 0)
+               + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0))
     while pos < len(data):
         g, e = struct.unpack("<HH", data[pos:pos + 4])
+        if private and g >= 0x0010:
+            out += private
+            private = b""
         vr = data[pos + 4:pos + 6]
         if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"OD", b"OL", b"UC", b"UR"):
             n, hdr = struct.unpack("<I", data[pos + 8:pos + 12])[0], 12

@@ -24,6 +24,8 @@ import (
 // relabelled with it (a UN value is the value's bytes as the known VR
 // would encode them, PS3.5 6.2.2): the library panics on a UN Specific
 // Character Set and reads numbers such as Rows from a UN element as bytes.
+// Top-level UN sequences of undefined length are left out (see
+// appendRelabelled).
 func libraryView(w *lengthWalker) []byte {
 	body := w.body
 	if p := w.pixels; p.found && p.bodyElemAt >= 0 && p.bodyElemAt <= len(body) {
@@ -78,6 +80,22 @@ func appendRelabelled(out, body []byte, w *lengthWalker) []byte {
 		next, _, err := ww.element(body, pos, len(body), 0)
 		if err != nil || next <= pos {
 			return append(out, body[pos:]...)
+		}
+		if vr == "UN" && g != 0xfffe && pos+12 <= len(body) && bo.Uint32(body[pos+8:]) == undefined {
+			// A sequence encoded implicit VR inside an explicit data set,
+			// which the library would misread (and log about): no field
+			// we use is in one at the top level, so it is left out.
+			pos = next
+			continue
+		}
+		charset := g == 0x0008 && e == 0x0005 && vr != "CS" && vr != "UN" && !longVR(vr)
+		if charset {
+			// The library panics on a Specific Character Set of any VR
+			// but a string one.
+			out = appendHeader(out, ab, g, e, "CS")
+			out = append(out, body[pos+6:next]...)
+			pos = next
+			continue
 		}
 		if vr == "UN" && g != 0xfffe && pos+12 <= len(body) && bo.Uint32(body[pos+8:]) != undefined {
 			if known := dictionaryVR(tag.Tag{Group: g, Element: e}); known != "" {
