@@ -261,9 +261,9 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, ts string, fileSize int6
 	}
 	switch {
 	case h.spp != 1 && h.spp != 3:
-		return nil, fmt.Errorf("%s: %d samples per pixel not supported", path, h.spp)
+		return nil, fmt.Errorf("%s (%s): %d samples per pixel not supported; 1 (grey) or 3 (colour) would be needed", path, codec.SyntaxName(ts), h.spp)
 	case h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32 && h.floatBytes != 8:
-		return nil, fmt.Errorf("%s: %d bits allocated not supported", path, h.bitsAllocated)
+		return nil, fmt.Errorf("%s (%s): %d bits allocated not supported; 8, 16 or 32 bits per sample would be needed", path, codec.SyntaxName(ts), h.bitsAllocated)
 	case h.bitsStored < 1 || h.bitsStored > h.bitsAllocated:
 		h.bitsStored = h.bitsAllocated
 	}
