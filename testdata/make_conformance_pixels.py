@@ -277,6 +277,42 @@ def case_modality_lut(signed):
         spacing=[0.5, 0.75, 2.0], origin=[-10, -20, 30], stream=True)
 
 
+def case_lut_65536():
+    """Tables of 65536 entries, declared as count 0 (PS3.3 C.11.1.1.1), in
+    deflated files so that they stay small: a Modality LUT on 16-bit
+    unsigned samples, and a 16-bit palette on 16-bit indices."""
+    name = "modality-lut-65536"
+    ds = base(name, sop="1.2.840.10008.5.1.4.1.1.2", modality="CT")
+    a = rng.randint(0, 65536, size=(ROWS, COLS)).astype(np.uint16)
+    a[0, 0], a[0, 1] = 0, 65535
+    ds.PixelData = a.tobytes()
+    item = Dataset()
+    item.LUTDescriptor = [0, 0, 16]
+    item.ModalityLUTType = "HU"
+    item.LUTData = (np.arange(65536) // 20).astype(np.uint16).tobytes()
+    item["LUTData"].VR = "OW"
+    ds.ModalityLUTSequence = Sequence([item])
+    p = save(name, "ct.dcm", encode(ds, DeflatedExplicitVRLittleEndian))
+    r = readback(p)
+    assert r.ModalityLUTSequence[0].LUTDescriptor[0] == 0
+    add(name, case_lut_65536.__doc__, apply_modality_lut(r.pixel_array, r), "int16",
+        warnings=["65536 entries"])
+
+    name = "palette-65536"
+    ds = base(name)
+    ds.PhotometricInterpretation = "PALETTE COLOR"
+    ds.PixelData = a.tobytes()
+    n = np.arange(65536) // 64 * 64  # runs of one value: the file stays small
+    for t, ch in zip(["Red", "Green", "Blue"], [n, 65535 - n, (n * 3) % 65536]):
+        setattr(ds, f"{t}PaletteColorLookupTableDescriptor", [0, 0, 16])
+        setattr(ds, f"{t}PaletteColorLookupTableData", ch.astype("<u2").tobytes())
+        ds[f"{t}PaletteColorLookupTableData"].VR = "OW"
+    p = save(name, "palette.dcm", encode(ds, DeflatedExplicitVRLittleEndian))
+    r = readback(p)
+    y = luma(color_lut(r, 0, 65536))
+    add(name, case_lut_65536.__doc__, np.round(y), "uint16", tol=0.5, warnings=["65536-entry palette"])
+
+
 # --- 3. RT Dose ------------------------------------------------------------
 
 def case_rtdose(absolute):
@@ -476,6 +512,7 @@ def main():
     case_palette_segmented()
     case_modality_lut(False)
     case_modality_lut(True)
+    case_lut_65536()
     case_rtdose(False)
     case_rtdose(True)
     case_deflated_compressible()
