@@ -2,6 +2,7 @@ package dicom
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"unsafe"
 
@@ -59,7 +60,10 @@ func affineOf(sl slice, rawMode, integral bool) affine {
 func convertInPlace(d viewer.VoxelData, from, n int, sl slice, rawMode, integral, track bool) sliceRange {
 	dec := newStoredDecoder(sl.h)
 	a := affineOf(sl, rawMode, integral)
-	if a.integral {
+	if f, ok := d.Raw().([]float32); ok && sl.h.floatBytes == 4 {
+		return floatRange(f[from : from+n]) // float pixels are the voxels
+	}
+	if a.integral && sl.h.lut == nil {
 		switch s := d.Raw().(type) {
 		case []int16:
 			return affine16(s[from:from+n], asWords16(s[from:from+n]), dec, a.is, a.ii, track)
@@ -180,6 +184,9 @@ func fillInto(d viewer.VoxelData, from, n int, b []byte, sl slice, rawMode, inte
 
 func fillRows[T viewer.Number](dst []T, b []byte, sl slice, a affine, buf []int64) sliceRange {
 	h := sl.h
+	if h.floatBytes > 0 {
+		return fillFloats(dst, b, sl)
+	}
 	d := newStoredDecoder(h)
 	rows, cols := h.rows, h.cols
 	r0, c0 := 0, 0
@@ -193,6 +200,17 @@ func fillRows[T viewer.Number](dst []T, b []byte, sl slice, a affine, buf []int6
 	for r := 0; r < rows; r++ {
 		d.row(b, (r0+r)*h.cols+c0, cols, buf)
 		out := dst[r*cols : (r+1)*cols]
+		if lut := h.lut; lut != nil {
+			// The table gives the voxel values (its range is the header's).
+			rlo, rhi := int64(math.MaxInt64), int64(math.MinInt64)
+			for i, v := range buf {
+				y := lut.at(v)
+				rlo, rhi = min(rlo, y), max(rhi, y)
+				out[i] = T(y)
+			}
+			lo, hi = math.Min(lo, float64(rlo)), math.Max(hi, float64(rhi))
+			continue
+		}
 		if a.integral {
 			rlo, rhi := int64(math.MaxInt64), int64(math.MinInt64)
 			for i, v := range buf {
@@ -214,6 +232,54 @@ func fillRows[T viewer.Number](dst []T, b []byte, sl slice, a affine, buf []int6
 	}
 	// The range of what was stored (float32 rounding).
 	return sliceRange{lo: float64(float32(lo)), hi: float64(float32(hi)), ok: true}
+}
+
+// fillFloats writes Float (4-byte) or Double Float (8-byte) pixel data,
+// narrowed to the voxel type (float32: doubles lose what float32 cannot
+// hold), and returns the range of the finite values.
+func fillFloats[T viewer.Number](dst []T, b []byte, sl slice) sliceRange {
+	h := sl.h
+	rows, cols := h.rows, h.cols
+	size := h.floatBytes
+	for r := 0; r < rows; r++ {
+		row := b[r*cols*size : (r+1)*cols*size]
+		out := dst[r*cols : (r+1)*cols]
+		for i := range out {
+			var v float64
+			if size == 8 {
+				v = math.Float64frombits(binary.LittleEndian.Uint64(row[8*i:]))
+			} else {
+				v = float64(math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:])))
+			}
+			out[i] = T(v)
+		}
+	}
+	if f, ok := any(dst).([]float32); ok {
+		return floatRange(f[:rows*cols])
+	}
+	return sliceRange{}
+}
+
+// floatRange is the range of the finite values (NaN and ±Inf are what a
+// parametric map uses for "no value"); none: 0..0.
+func floatRange(f []float32) sliceRange {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range f {
+		x := float64(v)
+		if x < lo {
+			lo = x
+		}
+		if x > hi && !math.IsInf(x, 1) {
+			hi = x
+		}
+	}
+	if math.IsInf(lo, -1) {
+		lo = -math.MaxFloat32
+	}
+	if lo > hi {
+		lo, hi = 0, 0
+	}
+	return sliceRange{lo: lo, hi: hi, ok: true}
 }
 
 func isFloat[T viewer.Number]() bool {

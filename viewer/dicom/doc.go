@@ -13,6 +13,28 @@
 // raw bytes and convert them in bulk, which is much faster than its
 // per-pixel frames) and encapsulated frames undecoded.
 //
+// Our own length walk (lengths.go) reads the file's encoding first, and
+// the library is handed only the data set before the pixels, under a meta
+// that names the encoding the walk found (libraryview.go): a deflated data
+// set arrives inflated, a transfer syntax the library does not know
+// (High-Throughput JPEG 2000 and newer) as the explicit VR little endian
+// it is, a data set encoded implicit VR under a meta that says explicit
+// (found by peeking at the first element, as pydicom does) as implicit,
+// with a warning, and top-level UN elements relabelled with the
+// dictionary's VR.
+//
+// Values: Rescale Slope/Intercept; a Modality LUT Sequence replaces them
+// (below the first mapped value the first entry, beyond the table the
+// last); PALETTE COLOR applies the palette (8- or 16-bit entries,
+// segmented palettes expanded) and keeps the luma of each colour; RGB and
+// YBR are reduced to luma (Y for YBR, native YBR_FULL_422 included) in
+// float, so 32-bit colour keeps its full range; RT Dose frames are placed
+// by GridFrameOffsetVector and scaled by DoseGridScaling (float32, the
+// units in a warning); Float and Double Float Pixel Data are taken as
+// float32 without rescale. Each of these says what was done in the
+// volume's warnings. testdata/make_conformance_pixels.py holds fixtures
+// for all of them with pydicom's answers.
+//
 // Reading is built for large studies (read.go): the scan reads only each
 // file's header (up to the pixel data, a 64 KiB prefix for nearly every
 // file) and notes where the pixels lie; Load allocates the one volume

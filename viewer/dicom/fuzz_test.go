@@ -28,6 +28,8 @@ func fuzzLoad(f *testing.F, prefix bool) {
 	// Small seeds keep the fuzzer fast: the constructed fixtures cover every
 	// transfer syntax and layout we handle in a few KB each.
 	seeds, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "dicom", "*", "*"))
+	more, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "conformance", "*", "*", "*.dcm"))
+	seeds = append(seeds, more...)
 	for _, s := range seeds {
 		if b, err := os.ReadFile(s); err == nil && len(b) < 64<<10 {
 			f.Add(b)

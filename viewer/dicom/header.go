@@ -15,6 +15,7 @@ import (
 	"github.com/suyashkumar/dicom/pkg/tag"
 
 	"delineate/viewer"
+	"delineate/viewer/codec"
 )
 
 // Transfer syntaxes we treat specially.
@@ -83,7 +84,27 @@ type header struct {
 	// (-1: encapsulated).
 	fileSize                       int64
 	pixelElemAt, pixelAt, pixelLen int64
+	// floatBytes is 4 or 8 for Float or Double Float Pixel Data: samples
+	// are IEEE floats, taken as they are (no rescale).
+	floatBytes int
+	// lut, when set, maps stored values to voxel values instead of the
+	// rescale: a Modality LUT, or a palette reduced to luma (lut.go).
+	lut *valueLUT
+	// notes say what was done to this file's pixels that a reader should
+	// know (they become the volume's warnings, once per series).
+	notes []string
 }
+
+func (h *header) notef(format string, args ...any) {
+	h.notes = append(h.notes, fmt.Sprintf(format, args...))
+}
+
+var (
+	tagGridFrameOffsetVector = tag.Tag{Group: 0x3004, Element: 0x000c}
+	tagDoseGridScaling       = tag.Tag{Group: 0x3004, Element: 0x000e}
+	tagDoseUnits             = tag.Tag{Group: 0x3004, Element: 0x0002}
+	tagDoseType              = tag.Tag{Group: 0x3004, Element: 0x0004}
+)
 
 // headerPrefix is how much of a file a scan reads first: the data set up
 // to the pixel data fits in it for nearly every file (a CT or MR header is
@@ -95,9 +116,10 @@ var headerPrefix = 64 << 10 // a variable so that fuzzing can make it small
 // the scan found them). A panic in the parser comes back as an error
 // naming the file.
 func readHeader(path string, phi bool) (h *header, err error) {
+	ts := "" // the transfer syntax, once the walk has read it
 	defer func() {
 		if r := recover(); r != nil {
-			h, err = nil, fmt.Errorf("%s: DICOM parser failed: %v", path, r)
+			h, err = nil, fmt.Errorf("%s: the %s header could not be parsed (the DICOM library failed: %v); the file may be damaged", path, codec.SyntaxName(ts), r)
 		}
 	}()
 	data, size, err := readDICOMPrefix(path, headerPrefix)
@@ -123,10 +145,8 @@ func readHeader(path string, phi bool) (h *header, err error) {
 		}
 	}
 	px := *w.pixels
-	parse := data
-	if px.found && px.elemAt >= 0 {
-		parse = data[:px.elemAt] // the data set before the pixels: all we use
-	}
+	ts = w.ts
+	parse := libraryView(w)
 	opts := []dcm.ParseOption{
 		dcm.AllowMissingMetaElementGroupLength(),
 		dcm.AllowUnknownSpecificCharacterSet(),
@@ -135,11 +155,15 @@ func readHeader(path string, phi bool) (h *header, err error) {
 	}
 	ds, err := dcm.Parse(bytes.NewReader(parse), int64(len(parse)), nil, opts...)
 	if err != nil && len(ds.Elements) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %s: %w", path, codec.SyntaxName(w.ts), err)
 	}
-	h, herr := headerFrom(path, &ds, phi, size)
+	// The pixels of a deflated file take their inflated size.
+	h, herr := headerFrom(path, &ds, phi, w.ts, max(size, int64(w.metaEnd)+int64(len(w.body))), px.floatBytes)
 	if herr != nil {
 		return nil, herr
+	}
+	if w.mislabelled {
+		h.notef("the file meta says %s but the data set is encoded implicit VR: read as Implicit VR Little Endian", codec.SyntaxName(h.ts))
 	}
 	h.hasPixels = h.hasPixels || px.found
 	h.fileSize, h.pixelElemAt, h.pixelAt, h.pixelLen = size, px.elemAt, px.valueAt, px.length
@@ -192,11 +216,11 @@ func readDICOMBytes(path string) ([]byte, error) {
 }
 
 // headerFrom extracts the fields we use from a parsed data set.
-func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header, error) {
+func headerFrom(path string, ds *dcm.Dataset, phi bool, ts string, fileSize int64, floatBytes int) (*header, error) {
 	el := elements(ds.Elements)
 	h := &header{
 		path:         path,
-		ts:           el.str(tag.TransferSyntaxUID),
+		ts:           ts,
 		seriesUID:    el.str(tag.SeriesInstanceUID),
 		frameOfRef:   el.str(tag.FrameOfReferenceUID),
 		modality:     el.str(tag.Modality),
@@ -228,11 +252,20 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header
 	if h.nFrames < 1 {
 		h.nFrames = 1
 	}
+	if floatBytes > 0 {
+		// Float pixels: the sample size is the element's, whatever
+		// BitsAllocated says; there is no stored-bits packing or sign.
+		h.floatBytes = floatBytes
+		h.bitsAllocated, h.bitsStored, h.highBit, h.pixelRep = 8*floatBytes, 8*floatBytes, 8*floatBytes-1, 1
+		if h.spp != 1 {
+			return nil, fmt.Errorf("%s: float pixel data with %d samples per pixel is not supported (one sample per pixel would be needed)", path, h.spp)
+		}
+	}
 	switch {
 	case h.spp != 1 && h.spp != 3:
-		return nil, fmt.Errorf("%s: %d samples per pixel not supported", path, h.spp)
-	case h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32:
-		return nil, fmt.Errorf("%s: %d bits allocated not supported", path, h.bitsAllocated)
+		return nil, fmt.Errorf("%s (%s): %d samples per pixel not supported; 1 (grey) or 3 (colour) would be needed", path, codec.SyntaxName(ts), h.spp)
+	case h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32 && h.floatBytes != 8:
+		return nil, fmt.Errorf("%s (%s): %d bits allocated not supported; 8, 16 or 32 bits per sample would be needed", path, codec.SyntaxName(ts), h.bitsAllocated)
 	case h.bitsStored < 1 || h.bitsStored > h.bitsAllocated:
 		h.bitsStored = h.bitsAllocated
 	}
@@ -277,8 +310,11 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header
 		base.intercept = s[0]
 	}
 	h.windows = headerWindows(el)
+	if err := h.valueMaps(el, &base); err != nil {
+		return nil, err
+	}
 
-	if containsFold(h.imageType, "MOSAIC") {
+	if containsFold(h.imageType, "MOSAIC") && h.floatBytes == 0 { // a float mosaic is no format anyone writes
 		h.mosaicN = el.mosaicCount(ds)
 		if g := int(math.Ceil(math.Sqrt(float64(h.mosaicN)))); h.mosaicN > 1 && (g > h.rows || g > h.cols || h.mosaicN*h.nFrames > 1<<16) {
 			return nil, fmt.Errorf("%s: a mosaic of %d images does not fit %d×%d pixels", path, h.mosaicN, h.cols, h.rows)
@@ -290,6 +326,75 @@ func headerFrom(path string, ds *dcm.Dataset, phi bool, fileSize int64) (*header
 
 	h.hasPixels = el.find(tag.PixelData) != nil
 	return h, nil
+}
+
+// valueMaps settles how stored values become voxel values where that is
+// not a plain rescale: float pixels (taken as they are), a palette, a
+// Modality LUT, RT Dose's DoseGridScaling.
+func (h *header) valueMaps(el elements, base *frameGeom) error {
+	hasRescale := el.find(tag.RescaleSlope) != nil || el.find(tag.RescaleIntercept) != nil
+	switch {
+	case h.floatBytes > 0:
+		base.slope, base.intercept = 1, 0
+		if h.floatBytes == 8 {
+			h.notef("Double Float Pixel Data (64-bit) held as float32: about 7 significant digits are kept")
+		}
+		if hasRescale {
+			h.notef("float pixel data: RescaleSlope/Intercept ignored (float values are taken as they are)")
+		}
+		return nil
+	case h.photometric == "PALETTE COLOR" && h.spp == 1:
+		lut, what, err := h.paletteLUT(el)
+		if err != nil {
+			h.notef("%v: shown as palette indices", err)
+			return nil
+		}
+		h.lut, base.slope, base.intercept = lut, 1, 0
+		h.notes = append(h.notes, what)
+		return nil
+	}
+	lut, err := h.modalityLUT(el)
+	if err != nil {
+		h.notef("%v: the rescale is used instead", err)
+	} else if lut != nil {
+		h.lut, base.slope, base.intercept = lut, 1, 0
+		msg := fmt.Sprintf("Modality LUT Sequence applied (%d entries from stored value %d, output %g to %g)", len(lut.data), lut.first, lut.lo, lut.hi)
+		if hasRescale {
+			msg += "; it replaces RescaleSlope/Intercept, which are ignored"
+		}
+		h.notes = append(h.notes, msg)
+	}
+	if strings.EqualFold(h.modality, "RTDOSE") {
+		units := el.str(tagDoseUnits)
+		if units == "" {
+			units = "unstated units"
+		}
+		if sc := el.floats(tagDoseGridScaling); len(sc) > 0 && sc[0] > 0 && !math.IsInf(sc[0], 0) && h.lut == nil {
+			base.slope, base.intercept = base.slope*sc[0], base.intercept*sc[0]
+			h.notef("RT Dose: stored values × DoseGridScaling %g = dose in %s (%s)", sc[0], units, strings.ToLower(firstNonEmpty(el.str(tagDoseType), "dose type not stated")))
+		} else {
+			h.notef("RT Dose without DoseGridScaling: values are stored values, not dose in %s", units)
+		}
+	}
+	return nil
+}
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 // enhancedFrames fills per-frame geometry from the functional groups of an
@@ -309,7 +414,26 @@ func (h *header) enhancedFrames(el elements, base frameGeom) error {
 			applyFunctionalGroups(perFrame[f], &h.frames[f], h)
 		}
 	}
-	if len(perFrame) == 0 && h.nFrames > 1 && h.mosaicN == 0 && base.hasIPP && base.hasIOP {
+	if offs := el.floats(tagGridFrameOffsetVector); len(perFrame) == 0 && h.nFrames > 1 && h.mosaicN == 0 && base.hasIPP && base.hasIOP && len(offs) >= h.nFrames && allFinite(offs) {
+		// RT Dose (PS3.3 C.8.8.3.2): offsets along the normal from the
+		// first frame when the first is 0, else the frames' z coordinates
+		// (allowed only for axial grids, where z is along the normal).
+		row := viewer.Vec3{base.iop[0], base.iop[1], base.iop[2]}
+		n := unit(row.Cross(viewer.Vec3{base.iop[3], base.iop[4], base.iop[5]}))
+		rel := offs[0] == 0
+		for f := range h.frames {
+			if rel {
+				for a := 0; a < 3; a++ {
+					h.frames[f].ipp[a] = base.ipp[a] + n[a]*offs[f]
+				}
+			} else {
+				h.frames[f].ipp[2] = offs[f]
+			}
+		}
+		if !rel && (math.Abs(n[2]) < 0.9999) {
+			h.notef("GridFrameOffsetVector gives absolute z positions but the grid is not axial: frame positions are approximate")
+		}
+	} else if len(perFrame) == 0 && h.nFrames > 1 && h.mosaicN == 0 && base.hasIPP && base.hasIOP {
 		// Classic multi-frame has one position: by convention the frames
 		// step along the normal by SpacingBetweenSlices (else SliceThickness).
 		row := viewer.Vec3{base.iop[0], base.iop[1], base.iop[2]}

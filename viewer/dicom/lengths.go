@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"delineate/viewer/codec"
 )
 
 // checkLengths walks the element stream of a whole file and rejects any
@@ -31,6 +33,18 @@ type pixelData struct {
 	// element's first byte, its value's first byte, and the value's
 	// declared length (-1: undefined, i.e. encapsulated fragments).
 	elemAt, valueAt, length int64
+	// bodyElemAt is the element's offset in the data set as walked
+	// (inflated, for a deflated file): the header parse stops there.
+	bodyElemAt int
+	// floatBytes is 4 for Float Pixel Data (7FE0,0008), 8 for Double
+	// Float Pixel Data (7FE0,0009), 0 for Pixel Data (7FE0,0010).
+	floatBytes int
+}
+
+// isPixelTag reports whether (g,e) is one of the three top-level pixel
+// data elements: Pixel Data, Float Pixel Data, Double Float Pixel Data.
+func isPixelTag(g, e uint16) bool {
+	return g == 0x7fe0 && (e == 0x0010 || e == 0x0008 || e == 0x0009)
 }
 
 // findPixelData locates the pixel data with the same walk that checks the
@@ -67,7 +81,7 @@ func walkUpTo(b []byte, fileSize int64) (*lengthWalker, error) {
 	if len(b) < 132 || string(b[128:132]) != "DICM" {
 		return nil, errNotDICOM
 	}
-	w := &lengthWalker{bo: binary.LittleEndian, explicit: true, pixels: &pixelData{}, stop: fileSize >= 0}
+	w := &lengthWalker{bo: binary.LittleEndian, explicit: true, pixels: &pixelData{bodyElemAt: -1}, stop: fileSize >= 0}
 	// The file meta group is always explicit little endian.
 	pos := 132
 	ts := tsImplicitLE
@@ -98,13 +112,21 @@ func walkUpTo(b []byte, fileSize int64) (*lengthWalker, error) {
 		w.bodyAt = -1
 		inflated, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(body)), maxInflated+1))
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("deflated data set: %w", err)
+			return nil, fmt.Errorf("the %s data set does not inflate (%v): the file is damaged; an undamaged copy (or one re-encoded uncompressed) would be needed", codec.SyntaxName(tsDeflated), err)
 		}
 		if len(inflated) > maxInflated {
-			return nil, fmt.Errorf("deflated data set inflates beyond %d MiB", maxInflated>>20)
+			return nil, fmt.Errorf("the %s data set inflates beyond %d MiB, more than this viewer reads", codec.SyntaxName(tsDeflated), maxInflated>>20)
 		}
 		body = inflated
+		w.bodyLen = int64(len(body))
 	}
+	w.ts, w.metaEnd = ts, pos
+	if w.explicit && w.bo == binary.LittleEndian && !looksExplicit(body) {
+		// Some writers encode the data set implicit VR while the meta says
+		// explicit; pydicom reads those too, by the same peek.
+		w.explicit, w.mislabelled = false, true
+	}
+	w.body = body
 	_, err := w.walk(body, 0, len(body), 0, false)
 	if errors.Is(err, errStopped) {
 		return w, nil
@@ -124,18 +146,31 @@ const (
 type lengthWalker struct {
 	bo       binary.ByteOrder
 	explicit bool
-	pixels   *pixelData // top-level PixelData, filled as the walk passes it
-	stop     bool       // end the walk at the top-level PixelData
-	bodyAt   int64      // the data set's offset in the file (-1: deflated)
-	bodyLen  int64      // the data set's length in the file
+	ts       string // the transfer syntax the meta declares
+	metaEnd  int    // where the data set starts in the file
+	// body is the data set as walked (inflated, for a deflated file), and
+	// mislabelled says the meta declared explicit VR for an implicit one.
+	body        []byte
+	mislabelled bool
+	pixels      *pixelData // top-level PixelData, filled as the walk passes it
+	stop        bool       // end the walk at the top-level PixelData
+	bodyAt      int64      // the data set's offset in the file (-1: deflated)
+	bodyLen     int64      // the data set's length in the file
 }
 
 // atPixels records where the top-level pixel data element lies and, when
 // walking a prefix, ends the walk there.
-func (w lengthWalker) atPixels(pos, start int, length uint32) error {
+func (w lengthWalker) atPixels(pos, start int, e uint16, length uint32) error {
 	p := w.pixels
 	p.found = true
 	p.elemAt, p.valueAt, p.length = -1, -1, -1
+	p.bodyElemAt = pos
+	switch e {
+	case 0x0008:
+		p.floatBytes = 4
+	case 0x0009:
+		p.floatBytes = 8
+	}
 	if w.bodyAt >= 0 {
 		p.elemAt, p.valueAt = w.bodyAt+int64(pos), w.bodyAt+int64(start)
 	}
@@ -146,7 +181,7 @@ func (w lengthWalker) atPixels(pos, start int, length uint32) error {
 		return nil
 	}
 	if length != undefined && int64(length) > w.bodyLen-int64(start) {
-		return errTruncated(0x7fe0, 0x0010, int(length), int(w.bodyLen-int64(start)))
+		return errTruncated(0x7fe0, e, int(length), int(w.bodyLen-int64(start)))
 	}
 	return errStopped
 }
@@ -206,8 +241,9 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 		length = w.bo.Uint32(b[pos+4:])
 	}
 	start := pos + hdr
-	if depth == 0 && g == 0x7fe0 && e == 0x0010 && w.pixels != nil {
-		if err := w.atPixels(pos, start, length); err != nil {
+	atPixels := depth == 0 && isPixelTag(g, e) && w.pixels != nil && !w.pixels.found
+	if atPixels {
+		if err := w.atPixels(pos, start, e, length); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -218,7 +254,12 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 			return next, nil, err
 		}
 		if isPixels {
-			return w.fragments(b, start, end, depth == 0)
+			return w.fragments(b, start, end, atPixels)
+		}
+		if vr == "UN" {
+			// An undefined-length UN is a sequence encoded implicit VR
+			// little endian (PS3.5 6.2.2), whatever the transfer syntax.
+			w.explicit, w.bo = false, binary.LittleEndian
 		}
 		next, err := w.items(b, start, end, depth+1)
 		return next, nil, err
@@ -228,7 +269,7 @@ func (w lengthWalker) element(b []byte, pos, end, depth int) (int, []byte, error
 	}
 	stop := start + int(length)
 	val := b[start:stop]
-	if depth == 0 && g == 0x7fe0 && e == 0x0010 && w.pixels != nil {
+	if atPixels {
 		w.pixels.native = val
 	}
 	// Sequences of defined length hold items whose lengths the parser also
@@ -295,4 +336,22 @@ func (w lengthWalker) fragments(b []byte, pos, end int, record bool) (int, []byt
 		pos += 8 + int(length)
 	}
 	return 0, nil, errors.New("pixel data ends without its sequence delimiter: truncated file")
+}
+
+// looksExplicit says whether a data set starts with an explicit VR element:
+// bytes 4–5 of the first element are two uppercase letters naming a VR.
+func looksExplicit(body []byte) bool {
+	if len(body) < 8 {
+		return true
+	}
+	return knownVR(string(body[4:6]))
+}
+
+func knownVR(vr string) bool {
+	switch vr {
+	case "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW",
+		"PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV":
+		return true
+	}
+	return false
 }

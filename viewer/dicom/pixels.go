@@ -11,9 +11,26 @@ import (
 	"delineate/viewer/codec"
 )
 
-// frameLen is the byte size of one uncompressed frame.
+// frameLen is the byte size of one frame as stored uncompressed: native
+// YBR_FULL_422 holds two samples per pixel (Y0 Y1 Cb Cr for each pair of
+// pixels, PS3.3 C.7.6.3.1.2), everything else SamplesPerPixel.
 func (h *header) frameLen() int {
+	if h.subsampled422() {
+		return (h.rows*h.cols + 1) / 2 * 4 * h.bitsAllocated / 8
+	}
+	return h.fullFrameLen()
+}
+
+// fullFrameLen is the byte size of one frame with every sample of every
+// pixel: what codecs hand back.
+func (h *header) fullFrameLen() int {
 	return h.rows * h.cols * h.spp * h.bitsAllocated / 8
+}
+
+// subsampled422 says the native pixel data shares chroma between pairs of
+// pixels (compressed 4:2:2 comes back from the codecs in full).
+func (h *header) subsampled422() bool {
+	return h.spp == 3 && !isEncapsulatedSyntax(h.ts) && strings.HasSuffix(h.photometric, "_422")
 }
 
 // decodeFrame returns frame f as native little-endian bytes with one sample
@@ -31,6 +48,9 @@ func (h *header) decodeFrame(f int) ([]byte, error) {
 		if h.ts == tsExplicitBE && h.bitsAllocated > 8 {
 			b = swapBytes(b, h.bitsAllocated/8)
 		}
+		if h.subsampled422() {
+			return lumaOf422(b, h), nil
+		}
 		if h.spp == 3 && h.planar == 1 {
 			b = interleave(b, h.rows*h.cols, h.bitsAllocated/8)
 		}
@@ -47,13 +67,13 @@ func (h *header) decodeFrame(f int) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: frame %d: %w", h.path, f+1, err)
 		}
-		if len(b) < n {
+		if n = h.fullFrameLen(); len(b) < n {
 			return nil, fmt.Errorf("%s: frame %d decoded to %d bytes, want %d", h.path, f+1, len(b), n)
 		}
 	default:
 		return nil, fmt.Errorf("%s: no pixel data", h.path)
 	}
-	if h.spp == 3 {
+	if h.spp == 3 && len(b) >= h.fullFrameLen() {
 		// Codecs hand back RGB whatever the photometric interpretation;
 		// only native YBR data still needs its Y channel picked.
 		ybr := h.native != nil && strings.HasPrefix(h.photometric, "YBR")
@@ -115,28 +135,52 @@ func interleave(b []byte, npix, size int) []byte {
 
 // toGrey reduces colour to one sample: Y for YBR data, Rec. 601 luma for
 // RGB. Annotation works on one channel; colour DICOM in CT/MR is rare.
+// The luma is computed in float from the stored samples (8, 16 or 32
+// bits, BitsStored honoured) and written back, rounded, as a stored
+// sample of the same size, so it keeps the full range: 32-bit white stays
+// 2³²−1.
 func toGrey(b []byte, h *header, ybr bool) []byte {
+	npix := h.rows * h.cols
+	size := h.bitsAllocated / 8
+	d := newStoredDecoder(h)
+	lo, hi := 0.0, float64(d.mask)
+	if d.signed {
+		lo, hi = -float64(d.signBit), float64(d.signBit)-1
+	}
+	out := make([]byte, npix*size)
+	var s [3]int64
+	for p := 0; p < npix; p++ {
+		d.row(b, 3*p, 3, s[:])
+		y := float64(s[0])
+		if !ybr {
+			y = 0.299*float64(s[0]) + 0.587*float64(s[1]) + 0.114*float64(s[2])
+		}
+		putStored(out, p, size, d, math.Min(math.Max(math.Round(y), lo), hi))
+	}
+	return out
+}
+
+// putStored writes v as stored sample p (the inverse of storedDecoder).
+func putStored(out []byte, p, size int, d storedDecoder, v float64) {
+	raw := (uint32(int64(v)) & d.mask) << d.shift
+	switch size {
+	case 1:
+		out[p] = uint8(raw)
+	case 2:
+		binary.LittleEndian.PutUint16(out[2*p:], uint16(raw))
+	case 4:
+		binary.LittleEndian.PutUint32(out[4*p:], raw)
+	}
+}
+
+// lumaOf422 picks Y out of native YBR_FULL_422 (Y0 Y1 Cb Cr per pair).
+func lumaOf422(b []byte, h *header) []byte {
 	npix := h.rows * h.cols
 	size := h.bitsAllocated / 8
 	out := make([]byte, npix*size)
 	for p := 0; p < npix; p++ {
-		var r, g, bl float64
-		if size == 1 {
-			r, g, bl = float64(b[3*p]), float64(b[3*p+1]), float64(b[3*p+2])
-		} else {
-			r = float64(binary.LittleEndian.Uint16(b[6*p:]))
-			g = float64(binary.LittleEndian.Uint16(b[6*p+2:]))
-			bl = float64(binary.LittleEndian.Uint16(b[6*p+4:]))
-		}
-		y := r
-		if !ybr {
-			y = 0.299*r + 0.587*g + 0.114*bl
-		}
-		if size == 1 {
-			out[p] = uint8(math.Round(y))
-		} else {
-			binary.LittleEndian.PutUint16(out[2*p:], uint16(math.Round(y)))
-		}
+		src := (p/2*4 + p%2) * size
+		copy(out[p*size:(p+1)*size], b[src:src+size])
 	}
 	return out
 }

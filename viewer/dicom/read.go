@@ -79,6 +79,14 @@ func (s *Series) planFiles() []fileJob {
 func (s *Series) headerRange() (lo, hi float64, integral bool) {
 	lo, hi, integral = math.Inf(1), math.Inf(-1), true
 	for _, sl := range s.slices {
+		switch {
+		case sl.h.lut != nil: // the table's range is exact
+			lo, hi = math.Min(lo, sl.h.lut.lo), math.Max(hi, sl.h.lut.hi)
+			continue
+		case sl.h.floatBytes > 0:
+			lo, hi, integral = math.Min(lo, -math.MaxFloat32), math.Max(hi, math.MaxFloat32), false
+			continue
+		}
 		d := newStoredDecoder(singleSample(sl.h))
 		var a, b float64
 		if d.signed {
@@ -109,6 +117,13 @@ func (s *Series) plannedType() (out viewer.DataType, lo, hi float64, integral, r
 	}
 	lo, hi, integral = s.headerRange()
 	out = chooseType(lo, hi, integral, h0)
+	for _, sl := range s.slices {
+		if sl.h.lut != nil {
+			// A table's range is exact, not a bound: no stored values
+			// need holding until the real range is known.
+			return out, lo, hi, integral, false
+		}
+	}
 	return out, lo, hi, integral, integral && out.Size() != stored
 }
 
@@ -253,6 +268,16 @@ func (s *Series) pixelWarnings() []string {
 	if s.slices[0].h.spp == 3 {
 		w = append(w, "colour image reduced to grey (luma)")
 	}
+	// What each file's header made us do to its pixels, once per series.
+	seen := map[string]bool{}
+	for _, sl := range s.slices {
+		for _, n := range sl.h.notes {
+			if !seen[n] {
+				seen[n] = true
+				w = append(w, n)
+			}
+		}
+	}
 	return w
 }
 
@@ -328,7 +353,8 @@ func (r *frameReader) close() {
 func (r *frameReader) direct(size int) bool {
 	h := r.h
 	return h.pixelAt >= 0 && h.pixelLen >= 0 && h.spp == 1 && h.mosaicN <= 1 &&
-		h.ts != tsExplicitBE && h.ts != tsDeflated && !isEncapsulatedSyntax(h.ts) && h.bitsAllocated/8 == size
+		h.ts != tsExplicitBE && h.ts != tsDeflated && !isEncapsulatedSyntax(h.ts) && h.bitsAllocated/8 == size &&
+		(h.floatBytes == 0 || h.floatBytes == 4 && size == 4)
 }
 
 // readAt reads frame f's samples into dst from the file.
@@ -357,7 +383,7 @@ func (r *frameReader) readAt(f int, dst []byte) error {
 // in memory that lives until the next call.
 func (r *frameReader) decoded(f int) ([]byte, error) {
 	h := r.h
-	if h.pixelAt >= 0 && h.pixelLen >= 0 && h.ts != tsDeflated && !isEncapsulatedSyntax(h.ts) {
+	if h.pixelAt >= 0 && h.pixelLen >= 0 && h.ts != tsDeflated && (!isEncapsulatedSyntax(h.ts) || h.floatBytes > 0) {
 		// Native: read just this frame, then fix its layout in memory.
 		n := h.frameLen()
 		if cap(r.scratch) < n {
