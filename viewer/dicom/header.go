@@ -33,6 +33,10 @@ var tagMosaicCount = tag.Tag{Group: 0x0019, Element: 0x100a}
 // skip it quietly with a short warning rather than a parse failure.
 var errNotDICOM = errors.New("not a DICOM file")
 
+// errSEGFile marks a DICOM Segmentation met in a scan: labels, not an
+// image series (ReadSEG reads it over the series it refers to).
+var errSEGFile = errors.New("a DICOM SEG (segmentation) file")
+
 // frameGeom is where one frame sits in patient space and how its stored
 // values map to real ones.
 type frameGeom struct {
@@ -125,6 +129,9 @@ func readHeader(path string, phi bool) (h *header, err error) {
 	data, size, err := readDICOMPrefix(path, headerPrefix)
 	if err != nil {
 		return nil, err
+	}
+	if metaSOPClass(data) == SEGSOPClass {
+		return nil, fmt.Errorf("%s: %w", path, errSEGFile)
 	}
 	var w *lengthWalker
 	if int64(len(data)) < size {

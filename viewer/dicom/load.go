@@ -72,16 +72,21 @@ func Scan(ctx context.Context, path string, opt Options) (*ScanResult, error) {
 	}
 	res := &ScanResult{}
 	var ok []*header
-	notDICOM := 0
+	notDICOM, segs := 0, 0
 	for i, h := range headers {
 		switch {
 		case errors.Is(errs[i], errNotDICOM):
 			notDICOM++
+		case errors.Is(errs[i], errSEGFile):
+			segs++
 		case errs[i] != nil:
 			res.Warnings = append(res.Warnings, "skipped "+errs[i].Error())
 		default:
 			ok = append(ok, h)
 		}
+	}
+	if segs > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d DICOM SEG files are segmentations, not images: open one as labels over its series (File → Open Labels, --labels)", segs))
 	}
 	if notDICOM > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("skipped %d files that are not DICOM", notDICOM))
