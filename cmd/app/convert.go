@@ -82,27 +82,10 @@ func printWarnings(w io.Writer, warnings []string) {
 // memory is a few slices whatever the study's size. Others (multi-frame,
 // mosaic, a slice that fails) load whole first.
 func convertDICOM(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, stderr io.Writer) error {
-	var stream *nifti.Stream
-	var flipped viewer.VoxelData
-	warnings, err := st.Stream(ctx, i, lopt,
-		func(hdr *viewer.Volume, t viewer.DataType) error {
-			h := *hdr
-			h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
-			wopt.Description = h.Modality
-			var err error
-			stream, err = nifti.CreateFor(out, &h, t, wopt)
-			return err
-		},
-		func(k int, v *viewer.Volume) error {
-			flipped = viewer.SliceRowsReversed(v, 0, flipped)
-			return stream.WriteVoxels(flipped, 0, v.Dims[0]*v.Dims[1])
-		})
+	warnings, err := streamVolumes(ctx, st, i, out, wopt, lopt, func(int) {})
 	if err == nil {
 		printWarnings(stderr, warnings)
-		return stream.Close()
-	}
-	if stream != nil {
-		stream.Abort()
+		return nil
 	}
 	if !errors.Is(err, dicom.ErrNotStreamable) {
 		return err

@@ -32,7 +32,7 @@ func convert4D(ctx context.Context, st *load.Study, i int, out string, wopt nift
 		}
 	}
 	if st.FromDICOM(i) {
-		warnings, err := stream4D(ctx, st, i, out, wopt, lopt, progress)
+		warnings, err := streamVolumes(ctx, st, i, out, wopt, lopt, progress)
 		if err == nil {
 			printWarnings(stderr, warnings)
 			return nil
@@ -48,13 +48,18 @@ func convert4D(ctx context.Context, st *load.Study, i int, out string, wopt nift
 // first: the conversion then loads volumes instead.
 var errTypeChanged = fmt.Errorf("%w: volumes differ in voxel type", dicom.ErrNotStreamable)
 
-func stream4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, progress func(int)) ([]string, error) {
+// streamVolumes streams the wopt.Volumes volumes (one when 0) of DICOM
+// series i into out, in dcm2niix's row order: each slice goes to the file
+// as soon as it and those before it are read, reversed row by row on the
+// way. It returns the first volume's warnings, or an error wrapping
+// dicom.ErrNotStreamable (having written nothing under out's name) when
+// the series must be loaded instead.
+func streamVolumes(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, progress func(int)) ([]string, error) {
 	var stream *nifti.Stream
 	var first viewer.DataType
 	var flipped viewer.VoxelData
 	var warnings []string
-	fromDICOM := st.FromDICOM(i)
-	for t := 0; t < wopt.Volumes; t++ {
+	for t := 0; t < max(1, wopt.Volumes); t++ {
 		o := lopt
 		o.Volume = t
 		w, err := st.Stream(ctx, i, o,
@@ -66,9 +71,7 @@ func stream4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti
 					return nil
 				}
 				h := *hdr
-				if fromDICOM {
-					h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
-				}
+				h.Geometry = viewer.ReorientGeometry(h.Geometry, [3]int{0, 1, 2}, [3]bool{false, true, false})
 				wopt.Description = h.Modality
 				first = typ
 				var err error

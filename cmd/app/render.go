@@ -71,15 +71,10 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *labelsPath != "" && dicom.IsSEG(*labelsPath) {
 		// A DICOM SEG is placed on the series' slices by its frames'
 		// positions, and drawn in its segments' colours.
-		seg, err := dicom.ReadSEG(*labelsPath)
+		lm, err := segLabelsOn(*labelsPath, vol.Geometry, stderr)
 		if err != nil {
-			return fmt.Errorf("labels: %w", err)
+			return err
 		}
-		lm, err := seg.LabelsOn(vol.Geometry)
-		if err != nil {
-			return fmt.Errorf("labels: %w", err)
-		}
-		printWarnings(stderr, lm.Warnings)
 		if img, err = viewer.RenderOverlay(grey, lm.Volume, plane, k, *opacity, lm.Table.Colours(), nil); err != nil {
 			return err
 		}

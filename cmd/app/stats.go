@@ -38,19 +38,13 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if dicom.IsSEG(pos[1]) {
 		// A DICOM SEG over the image's series: its segments' names unless
 		// --names gives others.
-		seg, err := dicom.ReadSEG(pos[1])
+		lm, err := segLabelsOn(pos[1], img.Geometry, stderr)
 		if err != nil {
-			return fmt.Errorf("labels: %w", err)
+			return err
 		}
-		lm, err := seg.LabelsOn(img.Geometry)
-		if err != nil {
-			return fmt.Errorf("labels: %w", err)
-		}
-		printWarnings(stderr, lm.Warnings)
 		lab = lm.Volume
 		if names == nil {
-			t := seg.Table()
-			names = &t
+			names = &lm.Table
 		}
 	} else if lab, err = nifti.Read(pos[1]); err != nil {
 		return fmt.Errorf("labels: %w", err)
@@ -65,4 +59,20 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(st)
+}
+
+// segLabelsOn reads a DICOM SEG onto an image grid (frames placed by
+// position), its segment names and colours as the label table, and
+// prints its warnings.
+func segLabelsOn(path string, g viewer.Geometry, stderr io.Writer) (*viewer.LabelMap, error) {
+	seg, err := dicom.ReadSEG(path)
+	if err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	lm, err := seg.LabelsOn(g)
+	if err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	printWarnings(stderr, lm.Warnings)
+	return lm, nil
 }

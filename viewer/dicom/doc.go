@@ -35,6 +35,17 @@
 // volume's warnings. testdata/make_conformance_pixels.py holds fixtures
 // for all of them with pydicom's answers.
 //
+// Geometry: every pixel goes where ImagePositionPatient and
+// ImageOrientationPatient put it. A stack sheared by a gantry tilt, or
+// with missing or unevenly spaced slices, is resampled onto an orthogonal
+// grid (regrid.go; the raw stack on request, Options.RawStack). Positions
+// imaged several times make a multi-volume series (volumes.go: fMRI, DTI,
+// perfusion), each volume loaded on its own (Series.Volume); magnitude and
+// phase images are series of their own. A DICOM Segmentation is read as
+// labels, not as an image (seg.go: ReadSEG, on its own grid or placed onto
+// the referenced series), and a scan skips it with a word on how to open
+// it.
+//
 // Reading is built for large studies (read.go): the scan reads only each
 // file's header (up to the pixel data, a 64 KiB prefix for nearly every
 // file) and notes where the pixels lie; Load allocates the one volume
