@@ -57,3 +57,40 @@ func TestOpenNIfTI(t *testing.T) {
 		t.Fatalf("%+v", st.Series)
 	}
 }
+
+// A 4D NIfTI and a multi-volume DICOM series open as one series of
+// several volumes, loaded one at a time: the same values either way
+// (the NIfTI is dcm2niix's conversion of the DICOM, rows bottom-up).
+func TestOpenMultiVolume(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "conformance", "geometry")
+	nii, err := Open(context.Background(), filepath.Join(dir, "fmri-dcm2niix.nii.gz"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcm, err := Open(context.Background(), filepath.Join(dir, "fmri"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*Study{nii, dcm} {
+		if s := st.Series[0]; s.Volumes != 4 || s.TimeStep != 2 {
+			t.Fatalf("%s: %d volumes, time step %v", st.Path, s.Volumes, s.TimeStep)
+		}
+	}
+	for vt := 0; vt < 4; vt++ {
+		a, err := nii.Load(context.Background(), 0, Options{Volume: vt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := dcm.Load(context.Background(), 0, Options{Volume: vt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// voxel (3, 2, 1): NIfTI row 2 is DICOM row 9 of 12.
+		if got, want := a.Value(3, 2, 1), b.Value(3, 9, 1); got != want || want != float64(1000*vt+100+90+3) {
+			t.Errorf("volume %d: NIfTI %v, DICOM %v", vt, got, want)
+		}
+	}
+	if _, err := nii.Load(context.Background(), 0, Options{Volume: 4}); err == nil {
+		t.Error("a fifth volume loads")
+	}
+}
