@@ -1,6 +1,10 @@
 package codec
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"sort"
@@ -84,4 +88,33 @@ func BenchmarkDecodeJPEGLS384(b *testing.B) {
 func BenchmarkDecodeJPEGLossless384Real(b *testing.B) {
 	df := readDICOM(b, filepath.Join(needShared(b, "dicom-transfer-syntaxes/In"), "5.dcm"))
 	benchDecode(b, df.ts, df.data, df.frame)
+}
+
+// BenchmarkDecodeJPEGBaseline512 decodes a 512×512 4:2:0 colour frame
+// (smooth gradients and sharp blocks) with the libjpeg-exact decoder, and
+// the standard library's image/jpeg on the same bytes for comparison.
+func BenchmarkDecodeJPEGBaseline512(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 512, 512))
+	for y := 0; y < 512; y++ {
+		for x := 0; x < 512; x++ {
+			c := color.RGBA{uint8(x / 2), uint8(y / 2), uint8((x ^ y) & 0xc0), 255}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	f := Frame{Rows: 512, Cols: 512, SamplesPerPixel: 3, BitsAllocated: 8, BitsStored: 8, PhotometricInterpretation: "YBR_FULL_422"}
+	b.Run("delineate", func(b *testing.B) { benchDecode(b, "1.2.840.10008.1.2.4.50", data, f) })
+	b.Run("image-jpeg", func(b *testing.B) {
+		b.SetBytes(512 * 512 * 3)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
