@@ -247,3 +247,7 @@ func extend(v uint32, bits int) uint32 {
 func errMismatch(what string, stream, header int) error {
 	return fmt.Errorf("%s is %d in the compressed stream but %d in the DICOM header", what, stream, header)
 }
+
+// Decodes12BitJPEG reports whether this build decodes 12-bit DCT JPEG
+// (JPEG Extended): it needs cgo and GDCM's 12-bit libjpeg (see doc.go).
+func Decodes12BitJPEG() bool { return haveJPEG12 }

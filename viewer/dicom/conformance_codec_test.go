@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"delineate/viewer/codec"
 )
 
 // A JPEG 2000 codestream whose bytes include FE FF DD E0 (a sequence
@@ -40,18 +42,22 @@ func TestJ2KFragmentHoldingDelimiterBytes(t *testing.T) {
 // (4:2:0, 4:2:2, 4:4:4, progressive) gives the luma of libjpeg's RGB.
 func TestJPEGConformanceThroughTheSeries(t *testing.T) {
 	dir := conformanceDir("codec")
-	v := loadOne(t, dir+"/jpeg12_grey_53x41.dcm")
-	raw, err := os.ReadFile(dir + "/jpeg12_grey_53x41.raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Dims != [3]int{53, 41, 1} {
-		t.Fatalf("dims %v", v.Dims)
-	}
-	for i := 0; i < v.Data.Len(); i++ {
-		if want := float64(binary.LittleEndian.Uint16(raw[2*i:])); v.Data.At(i) != want {
-			t.Fatalf("12-bit pixel %d = %v, GDCM %v", i, v.Data.At(i), want)
+	if codec.Decodes12BitJPEG() {
+		v := loadOne(t, dir+"/jpeg12_grey_53x41.dcm")
+		raw, err := os.ReadFile(dir + "/jpeg12_grey_53x41.raw")
+		if err != nil {
+			t.Fatal(err)
 		}
+		if v.Dims != [3]int{53, 41, 1} {
+			t.Fatalf("dims %v", v.Dims)
+		}
+		for i := 0; i < v.Data.Len(); i++ {
+			if want := float64(binary.LittleEndian.Uint16(raw[2*i:])); v.Data.At(i) != want {
+				t.Fatalf("12-bit pixel %d = %v, GDCM %v", i, v.Data.At(i), want)
+			}
+		}
+	} else {
+		t.Log("12-bit JPEG is not decoded by this build (no cgo): only colour baseline checked")
 	}
 	for _, name := range []string{"jpeg_420_blocks_37x29", "jpeg_422_stripes_40x24", "jpeg_444_blocks_37x29", "jpeg_420_progressive_blocks_37x29", "jpeg_rgb_420_blocks_37x29"} {
 		v := loadOne(t, dir+"/"+name+".dcm")
