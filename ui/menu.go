@@ -68,6 +68,15 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		it.Shortcut = &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierAlt}
 		return it
 	}
+	// A gantry-tilted or gapped series is resampled to where its
+	// positions put its pixels; this shows the slices as they are stored.
+	rawStack := fyne.NewMenuItem("Slices as Stored (no tilt/gap resampling)", nil)
+	rawStack.Checked = ws.rawStack
+	rawStack.Action = func() {
+		ws.rawStack = !ws.rawStack
+		rawStack.Checked = ws.rawStack
+		ws.reloadSeries()
+	}
 	phi := fyne.NewMenuItem("Show Patient Identity", nil)
 	phi.Action = func() {
 		ws.showPHI = !ws.showPHI
@@ -82,6 +91,7 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 		item("1×3 Layout", fyne.Key3, func() { ws.setLayout(layoutRow) }),
 		item("2×2 Layout", fyne.Key4, func() { ws.setLayout(layoutGrid) }),
 		fyne.NewMenuItemSeparator(),
+		rawStack,
 		fyne.NewMenuItem("Next Volume (.)", func() { ws.volumes.step(1) }),
 		fyne.NewMenuItem("Previous Volume (,)", func() { ws.volumes.step(-1) }),
 		fyne.NewMenuItemSeparator(),

@@ -155,6 +155,17 @@ func largestSeries(st *load.Study) int {
 	return best
 }
 
+// reloadSeries loads the series on screen again (after a change of how
+// it is read, such as the raw stack).
+func (ws *Workstation) reloadSeries() {
+	if ws.study == nil || ws.seriesIdx < 0 {
+		return
+	}
+	i := ws.seriesIdx
+	ws.seriesIdx = -1
+	ws.loadSeries(i)
+}
+
 // loadSeries decodes series i of the open study in the background.
 func (ws *Workstation) loadSeries(i int) {
 	if ws.study == nil || i == ws.seriesIdx {
@@ -207,7 +218,7 @@ func (ws *Workstation) loadSeriesCtx(ctx context.Context, cancel context.CancelF
 		}
 	}
 	go func() {
-		vol, err := st.Load(ctx, i, load.Options{Progress: progress, Begin: begin, Slice: slice})
+		vol, err := st.Load(ctx, i, load.Options{Progress: progress, Begin: begin, Slice: slice, RawStack: ws.rawStack})
 		if err == nil && vol.Arriving != nil {
 			vol.Arriving.Complete() // Load returned: every voxel is written
 		}

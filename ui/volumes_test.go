@@ -38,3 +38,19 @@ func TestVolumeBarStepsThroughTime(t *testing.T) {
 	ws.win.Canvas().OnTypedRune()(',')
 	waitFor(t, "volume 3", func() bool { return ws.scene.Volume.Data.At(0) == 2000 })
 }
+
+// A gantry-tilted series opens resampled; "Slices as Stored" reloads it as
+// stored and says so.
+func TestRawStackToggle(t *testing.T) {
+	ws := newTestWorkstation(t)
+	ws.OpenPath(filepath.Join("..", "testdata", "conformance", "geometry", "tilt"))
+	waitFor(t, "the resampled series", func() bool {
+		return ws.scene != nil && ws.scene.Volume.Arriving.Done() && strings.Contains(strings.Join(ws.warnings, " "), "resampled")
+	})
+	resampled := ws.scene.Volume
+	ws.rawStack = true
+	ws.reloadSeries()
+	waitFor(t, "the raw stack", func() bool {
+		return ws.scene.Volume != resampled && ws.scene.Volume.Arriving.Done() && strings.Contains(strings.Join(ws.warnings, " "), "raw stack")
+	})
+}

@@ -72,6 +72,7 @@ type Workstation struct {
 	title     string
 	warnings  []string
 	showPHI   bool
+	rawStack  bool // show tilted or gapped series as stored, not resampled
 	loadGen   int
 }
 
