@@ -669,4 +669,3 @@ func TestSortResults(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
-

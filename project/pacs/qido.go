@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
 // Level is the QIDO-RS query level.
@@ -405,4 +407,19 @@ func (c *Client) wrapRead(op, path string, err error) error {
 		}
 	}
 	return e
+}
+
+// TagKey turns an attribute keyword (SliceThickness) or tag (00180050,
+// any case) into the key of DICOM JSON ("00180050"); ok is false for a
+// name the dictionary does not know.
+func TagKey(name string) (key string, ok bool) {
+	name = strings.TrimSpace(name)
+	if len(name) == 8 && strings.Trim(strings.ToUpper(name), "0123456789ABCDEF") == "" {
+		return strings.ToUpper(name), true
+	}
+	info, err := tag.FindByName(name)
+	if err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%04X%04X", info.Tag.Group, info.Tag.Element), true
 }
