@@ -35,8 +35,11 @@ func (ws *Workstation) mainMenu() *fyne.MainMenu {
 	exportLS := fyne.NewMenuItem("Export Label Studio Tasks…", ws.exportLabelStudio)
 	uploadLS := fyne.NewMenuItem("Upload to Label Studio…", ws.uploadLabelStudio)
 	pullLS := fyne.NewMenuItem("Pull from Label Studio…", ws.pullLabelStudio)
-	file := fyne.NewMenu("File", openFile, openDir, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels,
-		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, exportNN, exportLS, uploadLS, pullLS, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
+	openPACS := fyne.NewMenuItem("Open from PACS…", ws.openPACSBrowser)
+	openPACS.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+	sendPACS := fyne.NewMenuItem("Send Labels to PACS…", ws.sendLabelsToPACS)
+	file := fyne.NewMenu("File", openFile, openDir, openPACS, recent, fyne.NewMenuItemSeparator(), openLabels, labelNames, saveLabels,
+		fyne.NewMenuItemSeparator(), newProject, openProject, addStudies, exportNN, exportLS, uploadLS, pullLS, sendPACS, fyne.NewMenuItemSeparator(), addModel, fyne.NewMenuItemSeparator(), demo)
 	// The GLFW driver delivers Ctrl+Z and Ctrl+Y as the standard undo and
 	// redo shortcuts, never as custom key combinations: a CustomShortcut
 	// on those keys is shown in the menu but never fires.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"net/http"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -73,6 +74,15 @@ type Workstation struct {
 	warnings  []string
 	showPHI   bool
 	rawStack  bool // show tilted or gapped series as stored, not resampled
+
+	// PACS: the browser window, where the open study came from, the
+	// session's secrets (never saved unless the keyring is asked), the
+	// cache folder and transport (tests).
+	pacsWin       *pacsBrowser
+	pacsFrom      *pacsOrigin
+	pacsSecrets   map[string]string
+	pacsCache     string
+	pacsTransport http.RoundTripper
 	loadGen   int
 }
 

@@ -1,0 +1,327 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"delineate/project/pacs"
+)
+
+// pacsBrowser is File → Open from PACS…: a window of its own (nothing
+// modal) with a search form, the studies found and the series of the one
+// picked. Retrieving runs in the background with the main window's
+// progress bar and Cancel; the study opens as soon as it is in the cache.
+type pacsBrowser struct {
+	ws      *Workstation
+	win     fyne.Window
+	current func() (pacsServer, bool)
+
+	pid, name, modality, date, accession *widget.Entry
+
+	studies    []pacs.Result
+	series     []pacs.Result
+	studyList  *widget.List
+	seriesList *widget.List
+	study      int // picked study, -1 for none
+	pick       int // picked series, -1 for the whole study
+	status     *widget.Label
+	retrieve   *widget.Button
+	cancel     context.CancelFunc
+	gen        int
+}
+
+// pacsOrigin is where the open study came from, so labels can go back.
+type pacsOrigin struct {
+	server   pacsServer
+	study    string
+	series   string
+	cacheDir string
+}
+
+// pacsCacheRoot is where retrieved studies are kept: the user's cache
+// folder, by UIDs only (pacs.SeriesDir).
+func (ws *Workstation) pacsCacheRoot() string {
+	if ws.pacsCache != "" {
+		return ws.pacsCache
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "delineate", "pacs")
+}
+
+func (ws *Workstation) openPACSBrowser() {
+	if ws.pacsWin != nil {
+		ws.pacsWin.win.RequestFocus()
+		return
+	}
+	b := &pacsBrowser{ws: ws, win: ws.app.NewWindow("Open from PACS"), study: -1, pick: -1}
+	ws.pacsWin = b
+	b.win.SetOnClosed(func() {
+		b.stop()
+		ws.pacsWin = nil
+	})
+	picker, current := ws.serverPicker(b.win, func(s pacsServer) {
+		ws.app.Preferences().SetString("pacs.last", s.label())
+	})
+	b.current = current
+	b.pid, b.name, b.modality, b.date, b.accession = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	b.pid.SetPlaceHolder("Patient ID")
+	b.name.SetPlaceHolder("Patient name (* ?)")
+	b.modality.SetPlaceHolder("Modality (CT)")
+	b.date.SetPlaceHolder("Date 20230101-20231231")
+	b.accession.SetPlaceHolder("Accession")
+	for _, e := range []*widget.Entry{b.pid, b.name, b.modality, b.date, b.accession} {
+		e.OnSubmitted = func(string) { b.search() }
+	}
+	find := widget.NewButton("Search", b.search)
+	find.Importance = widget.HighImportance
+	form := container.NewGridWithColumns(6, b.pid, b.name, b.modality, b.date, b.accession, find)
+
+	b.studyList = widget.NewList(func() int { return len(b.studies) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(b.studyLine(b.studies[i])) })
+	b.studyList.OnSelected = func(i widget.ListItemID) { b.pickStudy(i) }
+	b.seriesList = widget.NewList(func() int { return len(b.series) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(seriesLine(b.series[i])) })
+	b.seriesList.OnSelected = func(i widget.ListItemID) { b.pick = i; b.retrieve.SetText("Retrieve and Open Series") }
+	b.seriesList.OnUnselected = func(widget.ListItemID) { b.pick = -1; b.retrieve.SetText("Retrieve and Open Study") }
+	b.retrieve = widget.NewButton("Retrieve and Open Study", b.retrieveAndOpen)
+	b.retrieve.Disable()
+	b.status = widget.NewLabel("Pick a server, fill in what you know, Search (Enter)")
+	b.status.Truncation = fyne.TextTruncateEllipsis
+
+	studies := container.NewBorder(widget.NewLabelWithStyle("Studies", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, b.studyList)
+	series := container.NewBorder(widget.NewLabelWithStyle("Series", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, b.seriesList)
+	split := container.NewVSplit(studies, series)
+	split.SetOffset(0.6)
+	top := container.NewVBox(picker, form)
+	bottom := container.NewBorder(nil, nil, nil, b.retrieve, b.status)
+	b.win.SetContent(container.NewBorder(top, bottom, nil, nil, split))
+	b.win.Resize(fyne.NewSize(980, 620))
+	b.win.Show()
+}
+
+// studyLine is one row of the studies list; the patient only when the
+// user asked to see patient identity (View → Show Patient Identity).
+func (b *pacsBrowser) studyLine(r pacs.Result) string {
+	s := fmt.Sprintf("%s   %-8s  %-40s  %d series, %d images", formatDA(r.StudyDate), strings.Join(r.ModalitiesInStudy, "/"),
+		clip(r.StudyDescription, 40), r.NumberOfSeries, r.NumberOfInstances)
+	if r.AccessionNumber != "" {
+		s += "   acc. " + r.AccessionNumber
+	}
+	if b.ws.showPHI {
+		s += "   " + r.PatientName + "  " + r.PatientID
+	}
+	return s
+}
+
+func seriesLine(r pacs.Result) string {
+	return fmt.Sprintf("#%-4d %-4s %-44s %d images", r.SeriesNumber, r.Modality, clip(r.SeriesDescription, 44), r.NumberOfInstances)
+}
+
+func formatDA(d string) string {
+	if len(d) == 8 {
+		return d[:4] + "-" + d[4:6] + "-" + d[6:]
+	}
+	if d == "" {
+		return "(no date)"
+	}
+	return d
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func (b *pacsBrowser) stop() {
+	if b.cancel != nil {
+		b.cancel()
+		b.cancel = nil
+	}
+	b.gen++
+}
+
+func (b *pacsBrowser) client() (*pacs.Client, pacsServer, bool) {
+	s, ok := b.current()
+	if !ok {
+		b.status.SetText("No server: Add… one first")
+		return nil, s, false
+	}
+	c, err := b.ws.pacsClient(s)
+	if err != nil {
+		b.status.SetText(err.Error())
+		return nil, s, false
+	}
+	return c, s, true
+}
+
+// search runs the QIDO study search in the background; a new search
+// cancels the one running.
+func (b *pacsBrowser) search() {
+	c, _, ok := b.client()
+	if !ok {
+		return
+	}
+	q := pacs.Query{Level: pacs.Studies, PatientID: strings.TrimSpace(b.pid.Text), PatientName: strings.TrimSpace(b.name.Text),
+		Modality: strings.ToUpper(strings.TrimSpace(b.modality.Text)), AccessionNumber: strings.TrimSpace(b.accession.Text), Limit: 200}
+	if d := strings.TrimSpace(b.date.Text); d != "" {
+		var err error
+		if q.DateFrom, q.DateTo, err = pacs.ParseDateRange(d); err != nil {
+			b.status.SetText(err.Error())
+			return
+		}
+	}
+	b.stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	gen := b.gen
+	b.status.SetText("Searching…")
+	go func() {
+		rs, err := c.Search(ctx, q)
+		do(func() {
+			if gen != b.gen {
+				return
+			}
+			b.cancel = nil
+			cancel()
+			if err != nil {
+				b.status.SetText(pacsErrorText(err))
+				return
+			}
+			b.studies, b.series, b.study, b.pick = rs, nil, -1, -1
+			b.studyList.UnselectAll()
+			b.studyList.Refresh()
+			b.seriesList.Refresh()
+			b.retrieve.Disable()
+			switch {
+			case len(rs) == 0:
+				b.status.SetText("No study matches")
+			case len(rs) == q.Limit:
+				b.status.SetText(fmt.Sprintf("The first %d studies: narrow the search to see others", len(rs)))
+			default:
+				b.status.SetText(fmt.Sprintf("%d studies", len(rs)))
+			}
+		})
+	}()
+}
+
+// pickStudy lists the series of study i.
+func (b *pacsBrowser) pickStudy(i int) {
+	c, _, ok := b.client()
+	if !ok || i < 0 || i >= len(b.studies) {
+		return
+	}
+	b.stop()
+	b.study, b.pick = i, -1
+	b.series = nil
+	b.seriesList.UnselectAll()
+	b.seriesList.Refresh()
+	b.retrieve.SetText("Retrieve and Open Study")
+	b.retrieve.Enable()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	gen := b.gen
+	uid := b.studies[i].StudyInstanceUID
+	go func() {
+		rs, err := c.Search(ctx, pacs.Query{Level: pacs.Series, StudyInstanceUID: uid})
+		do(func() {
+			if gen != b.gen {
+				return
+			}
+			b.cancel = nil
+			cancel()
+			if err != nil {
+				b.status.SetText(pacsErrorText(err))
+				return
+			}
+			b.series = rs
+			b.seriesList.Refresh()
+			b.status.SetText(fmt.Sprintf("%d series: pick one, or retrieve the whole study", len(rs)))
+		})
+	}()
+}
+
+// retrieveAndOpen fetches the picked series (or the study) into the cache
+// in the background and opens it; what is in the cache already is not
+// fetched again.
+func (b *pacsBrowser) retrieveAndOpen() {
+	c, srv, ok := b.client()
+	if !ok || b.study < 0 || b.study >= len(b.studies) {
+		return
+	}
+	ws := b.ws
+	st := b.studies[b.study]
+	series := ""
+	what := fmt.Sprintf("Retrieving study %s", formatDA(st.StudyDate))
+	if b.pick >= 0 && b.pick < len(b.series) {
+		series = b.series[b.pick].SeriesInstanceUID
+		what = fmt.Sprintf("Retrieving series #%d", b.series[b.pick].SeriesNumber)
+	}
+	root := ws.pacsCacheRoot()
+	if ws.loading.cancel != nil {
+		ws.loading.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ws.loading.start(what, cancel)
+	b.status.SetText(what + " (progress in the main window; Cancel there)")
+	opt := pacs.RetrieveOptions{Progress: func(p pacs.Progress) {
+		do(func() {
+			ws.loading.progress(p.Instances, p.Total)
+			ws.loading.label.SetText(fmt.Sprintf("%s: %d/%d, %.1f MB", what, p.Instances, p.Total, float64(p.Bytes)/1e6))
+		})
+	}}
+	go func() {
+		var r *pacs.Retrieved
+		var err error
+		if series != "" {
+			r, err = c.RetrieveSeries(ctx, root, st.StudyInstanceUID, series, opt)
+		} else {
+			r, err = c.RetrieveStudy(ctx, root, st.StudyInstanceUID, opt)
+		}
+		do(func() {
+			cancel()
+			ws.loading.stop()
+			if err != nil {
+				msg := pacsErrorText(err)
+				b.status.SetText(msg)
+				ws.status.SetText(msg)
+				return
+			}
+			dir := filepath.Join(root, st.StudyInstanceUID)
+			if series != "" {
+				dir = pacs.SeriesDir(root, st.StudyInstanceUID, series)
+			}
+			b.status.SetText(fmt.Sprintf("In the cache: %d fetched, %d there already (%.1f MB); opening", r.Fetched, r.Skipped, float64(r.Bytes)/1e6))
+			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, series: series, cacheDir: dir}
+			ws.OpenPath(dir)
+		})
+	}()
+}
+
+// pacsErrorText says what went wrong and what to do, by the kind of error.
+func pacsErrorText(err error) string {
+	switch pacs.KindOf(err) {
+	case pacs.KindUnauthorized:
+		return "The server refused the credentials: check the user and password or token (Edit…). " + err.Error()
+	case pacs.KindNotFound:
+		return "Not found on the server: " + err.Error()
+	case pacs.KindUnreachable:
+		return "The server cannot be reached: check the URL and the network. " + err.Error()
+	case pacs.KindCancelled:
+		return "Cancelled"
+	}
+	return err.Error()
+}
