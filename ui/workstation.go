@@ -83,7 +83,7 @@ type Workstation struct {
 	pacsSecrets   map[string]string
 	pacsCache     string
 	pacsTransport http.RoundTripper
-	loadGen   int
+	loadGen       int
 }
 
 // NewWorkstation builds the window; call ShowDemo or OpenPath, then
