@@ -201,6 +201,66 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// expectedFrames lists the masks a SEG of lm holds, in its frame order:
+// by segment, then by slice.
+func expectedFrames(lm *viewer.LabelMap, res *SEGWritten) [][]uint8 {
+	plane := lm.Dims[0] * lm.Dims[1]
+	var out [][]uint8
+	for _, sg := range res.Segments {
+		for k := 0; k < lm.Dims[2]; k++ {
+			m := make([]uint8, plane)
+			any := false
+			for p := range m {
+				if lm.At(k*plane+p) == sg.LabelID {
+					m[p], any = 1, true
+				}
+			}
+			if any {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// dcmtkFrames decodes every frame with DCMTK's dcm2pnm (an independent
+// reader of the 1-bit stream) and compares it with the expected masks.
+func dcmtkFrames(t *testing.T, path string, want [][]uint8) {
+	t.Helper()
+	if _, err := exec.LookPath("dcm2pnm"); err != nil {
+		t.Log("dcm2pnm not installed (Debian dcmtk; scripts/setup-deps.sh): DCMTK frame check skipped")
+		return
+	}
+	dir := t.TempDir()
+	for f, m := range want {
+		pgm := filepath.Join(dir, fmt.Sprintf("f%d.pgm", f+1))
+		if out, err := exec.Command("dcm2pnm", "--frame", fmt.Sprint(f+1), "--write-raw-pnm", path, pgm).CombinedOutput(); err != nil {
+			t.Fatalf("dcm2pnm frame %d: %v: %s", f+1, err, out)
+		}
+		b, err := os.ReadFile(pgm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// "P5\nW H\n255\n" then one byte a pixel.
+		n := 0
+		for lines := 0; lines < 3 && n < len(b); n++ {
+			if b[n] == '\n' {
+				lines++
+			}
+		}
+		var w, h, maxv int
+		if _, err := fmt.Sscanf(string(b[:n]), "P5\n%d %d\n%d\n", &w, &h, &maxv); err != nil || len(b)-n != len(m) || w*h != len(m) {
+			t.Fatalf("frame %d: unexpected PGM (%v, %d bytes of pixels for %d)", f+1, err, len(b)-n, len(m))
+		}
+		for p, v := range b[n:] {
+			if (v != 0) != (m[p] != 0) {
+				t.Fatalf("frame %d pixel %d: DCMTK decodes %d, the mask has %d", f+1, p, v, m[p])
+			}
+		}
+	}
+	t.Logf("DCMTK dcm2pnm decoded all %d frames as written", len(want))
+}
+
 func TestWriteSEGSynthetic(t *testing.T) {
 	src := scanOne(t, segSeriesDir)
 	ids := []int{2, 7, 300} // 300: a uint16 label map
@@ -285,6 +345,7 @@ func TestWriteSEGSynthetic(t *testing.T) {
 	if n := runVerifier(t, "dciodvfy", out); n > 0 {
 		t.Errorf("dciodvfy: %d errors", n)
 	}
+	dcmtkFrames(t, out, expectedFrames(lm, res))
 	files, _ := filepath.Glob(filepath.Join(segSeriesDir, "*.dcm"))
 	if n := runVerifier(t, "dcentvfy", append([]string{out}, files...)...); n > 0 {
 		t.Errorf("dcentvfy: %d errors", n)
