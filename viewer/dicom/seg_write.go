@@ -10,7 +10,9 @@ package dicom
 // which is which). A frame for every (segment, slice) pair that has
 // voxels, ordered by segment, then by position: each frame placed by its
 // source slice's ImagePositionPatient and referencing that slice's SOP
-// Instance, the segment in SegmentIdentificationSequence and the
+// Instance (on a series Load resamples, at the resampled slice's position,
+// referencing the stored slices it comes from), the segment in
+// SegmentIdentificationSequence and the
 // Multi-frame Dimension module's index values [segment, position] with the
 // position counted 1.. along the slice normal. BINARY, one bit a pixel in
 // one continuous bitstream, least significant bit first, frames not padded
@@ -27,7 +29,9 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,7 +173,7 @@ type sourceSlice struct {
 
 // segSource is the source series as a SEG refers to it.
 type segSource struct {
-	slices     []sourceSlice // in slice order (k = position index − 1)
+	slices     []sourceSlice // the stored slices, in order along the normal
 	instances  [][2]string   // distinct (SOP class, SOP instance), in slice order
 	seriesUID  string
 	frameOfRef string
@@ -185,9 +189,11 @@ type segSource struct {
 // labels must lie on src's grid as Load returns it, in any voxel order of
 // it (a map in `convert`'s dcm2niix row order is reordered; another grid is
 // an ErrSEGLabels error). For a series Load resamples (gantry tilt, uneven
-// spacing) the labels must be on the stored slices, as RawStack loads them:
-// a SEG's frames are the source slices. src is a series from Scan, or one
-// volume of it (Series.Volume).
+// spacing) the frames lie on the resampled grid, where the labels are, each
+// referencing the stored slices it was interpolated from; a label map
+// drawn on the raw stack (RawStack) cannot be told from one on the
+// resampled grid and would be written sheared. src is a series from Scan,
+// or one volume of it (Series.Volume).
 func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions) (*SEGWritten, error) {
 	if src == nil || len(src.slices) == 0 {
 		return nil, fmt.Errorf("DICOM SEG %s: no source series: %w", path, ErrSEGSource)
@@ -260,7 +266,7 @@ func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions)
 	out.Segments = segs
 	out.Frames = nFrames
 
-	ds, err := segDataSet(src, srcInfo, lm.Geometry, segs, slicesOf, nFrames, &opt, out)
+	ds, err := segDataSet(src, srcInfo, segPlanes(src, srcInfo, lm.Geometry), lm.Geometry, segs, slicesOf, nFrames, &opt, out)
 	if err != nil {
 		return nil, fmt.Errorf("DICOM SEG %s: %w", path, err)
 	}
@@ -300,27 +306,67 @@ func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions)
 	return out, nil
 }
 
-// segLabelsOnSeries puts the labels on the series' stored slices: the
-// loaded grid, or for a resampled series its raw stack.
+// segLabelsOnSeries puts the labels on the series' grid as Load returns
+// it (a resampled one for a tilted or unevenly spaced series).
 func segLabelsOnSeries(src *Series, labels *viewer.LabelMap) (*viewer.LabelMap, error) {
-	g := src.StoredGeometry()
-	al, err := viewer.AlignTo(g, labels.Volume, 0)
+	al, err := viewer.AlignTo(src.Geometry, labels.Volume, 0)
 	if err != nil {
-		if src.regrid != nil {
-			if _, err2 := viewer.AlignTo(src.Geometry, labels.Volume, 0); err2 == nil {
-				return nil, fmt.Errorf("the labels are on the resampled grid of a tilted or unevenly spaced series, and a SEG's frames are its stored slices: segment the series loaded as stored (raw stack, --raw-stack): %w", ErrSEGLabels)
-			}
-		}
 		return nil, fmt.Errorf("the labels are not on the series' grid: %v: %w", err, ErrSEGLabels)
-	}
-	if al.Dims[2] != len(src.slices) {
-		return nil, fmt.Errorf("the labels have %d slices, the series %d: %w", al.Dims[2], len(src.slices), ErrSEGLabels)
 	}
 	lm, err := viewer.LabelMapFromVolume(al)
 	if err != nil {
 		return nil, fmt.Errorf("%v (label ids are whole numbers 0..%d): %w", err, viewer.MaxLabelID, ErrSEGLabels)
 	}
 	return lm, nil
+}
+
+// segPlane is one slice of the label grid as a SEG frame sees it: where
+// it lies and the source images it derives from.
+type segPlane struct {
+	pos  viewer.Vec3
+	refs []sourceSlice
+	// preserved: the plane is its source slice's, pixel for pixel (no
+	// resampling in between): SpatialLocationsPreserved YES, else NO.
+	preserved bool
+}
+
+// segPlanes places the label grid's slices. On a series loaded as stored
+// they are the source slices themselves; on a resampled one (regrid.go)
+// each lies on the orthogonal grid, at the grid's position, deriving from
+// the stored slice in its plane, or the two around it it was
+// interpolated from.
+func segPlanes(src *Series, si *segSource, g viewer.Geometry) []segPlane {
+	out := make([]segPlane, g.Dims[2])
+	if src.regrid == nil {
+		for k := range out {
+			out[k] = segPlane{pos: si.slices[k].pos, refs: si.slices[k : k+1], preserved: true}
+		}
+		return out
+	}
+	normal := g.Direction.Column(2)
+	dist := src.regrid.dist
+	for k := range out {
+		z := float64(k) * g.Spacing[2]
+		if k < len(src.regrid.z) {
+			z = src.regrid.z[k]
+		}
+		var p viewer.Vec3
+		for a := 0; a < 3; a++ {
+			p[a] = g.Origin[a] + z*normal[a]
+		}
+		i := sort.SearchFloat64s(dist, z-1e-3) // the first stored slice at or beyond z
+		var refs []sourceSlice
+		switch {
+		case i >= len(dist):
+			refs = si.slices[len(dist)-1:]
+		case math.Abs(dist[i]-z) <= 1e-3 || i == 0:
+			refs = si.slices[i : i+1]
+		default:
+			refs = si.slices[i-1 : i+1]
+		}
+		out[k] = segPlane{pos: p, refs: refs}
+	}
+	return out
 }
 
 // readSEGSource re-reads the source files' headers for the UIDs a SEG
@@ -560,7 +606,7 @@ func softwareVersion() string {
 
 // segDataSet builds the SEG's data set, all but the pixel data, filling in
 // opt's defaults (the UIDs among them) as it goes.
-func segDataSet(src *Series, si *segSource, g viewer.Geometry, segs []WrittenSegment, slicesOf map[int][]int, nFrames int, opt *SEGOptions, out *SEGWritten) (dataSet, error) {
+func segDataSet(src *Series, si *segSource, planes []segPlane, g viewer.Geometry, segs []WrittenSegment, slicesOf map[int][]int, nFrames int, opt *SEGOptions, out *SEGWritten) (dataSet, error) {
 	now := opt.Time
 	if now.IsZero() {
 		now = time.Now()
@@ -678,7 +724,7 @@ func segDataSet(src *Series, si *segSource, g viewer.Geometry, segs []WrittenSeg
 		thick = g.Spacing[2]
 	}
 	pm.str(tag.SliceThickness, "DS", formatDS(thick))
-	if src.regrid == nil && len(src.slices) > 1 {
+	if g.Dims[2] > 1 {
 		// The step between slices, for readers that rebuild a volume
 		// from the SEG alone (SliceThickness need not be the step).
 		pm.str(tag.SpacingBetweenSlices, "DS", formatDS(g.Spacing[2]))
@@ -695,21 +741,26 @@ func segDataSet(src *Series, si *segSource, g viewer.Geometry, segs []WrittenSeg
 	perFrame := make([]dataSet, 0, nFrames)
 	for _, sg := range segs {
 		for _, k := range slicesOf[sg.LabelID] {
-			ss := si.slices[k]
-			var srcItem dataSet
-			srcItem.str(tag.ReferencedSOPClassUID, "UI", ss.sopClass)
-			srcItem.str(tag.ReferencedSOPInstanceUID, "UI", ss.sopInstance)
-			if ss.frame > 0 {
-				srcItem.str(tag.ReferencedFrameNumber, "IS", fmt.Sprint(ss.frame))
+			pl := planes[k]
+			var srcItems []dataSet
+			for _, ss := range pl.refs {
+				var srcItem dataSet
+				srcItem.str(tag.ReferencedSOPClassUID, "UI", ss.sopClass)
+				srcItem.str(tag.ReferencedSOPInstanceUID, "UI", ss.sopInstance)
+				if ss.frame > 0 {
+					srcItem.str(tag.ReferencedFrameNumber, "IS", fmt.Sprint(ss.frame))
+				}
+				srcItem.seq(tag.PurposeOfReferenceCodeSequence, codeItem(codeSourceForProcessing))
+				srcItem.str(tag.SpatialLocationsPreserved, "CS", map[bool]string{true: "YES", false: "NO"}[pl.preserved])
+				srcItems = append(srcItems, srcItem)
 			}
-			srcItem.seq(tag.PurposeOfReferenceCodeSequence, codeItem(codeSourceForProcessing))
 			var deriv dataSet
 			deriv.seq(tag.DerivationCodeSequence, codeItem(codeDerivationSegmentation))
-			deriv.seq(tag.SourceImageSequence, srcItem)
+			deriv.seq(tag.SourceImageSequence, srcItems...)
 			var fc dataSet
 			fc.u32(tag.DimensionIndexValues, sg.Number, k+1)
 			var pp dataSet
-			pp.str(tag.ImagePositionPatient, "DS", formatDSs(ss.pos[0], ss.pos[1], ss.pos[2])...)
+			pp.str(tag.ImagePositionPatient, "DS", formatDSs(pl.pos[0], pl.pos[1], pl.pos[2])...)
 			var sid dataSet
 			sid.u16(tag.ReferencedSegmentNumber, sg.Number)
 			var fg dataSet

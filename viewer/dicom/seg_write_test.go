@@ -604,3 +604,147 @@ func TestNewUID(t *testing.T) {
 		seen[u] = true
 	}
 }
+
+// An enhanced (multi-frame) source: every SEG frame references its source
+// frame by ReferencedFrameNumber, the frame at its position.
+func TestWriteSEGMultiFrameSource(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "dicom", "enhanced")
+	src := scanOne(t, path)
+	lm := syntheticLabels(t, src.Geometry, []int{1, 2})
+	out := filepath.Join(t.TempDir(), "seg.dcm")
+	res, err := WriteSEG(out, src, lm, SEGOptions{Time: fixedTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := ReadSEG(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := seg.LabelsOn(src.Geometry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameLabels(t, back, lm, res)
+	// The source's frame positions, by frame number.
+	sd, err := dcm.ParseFile(filepath.Join(path, "enhanced-ct.dcm"), nil, dcm.SkipPixelData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcPos []float64
+	normal := src.Geometry.Direction.Column(2)
+	for _, fg := range elements(sd.Elements).seqItems(tag.PerFrameFunctionalGroupsSequence) {
+		v := fg.seqItems(tag.PlanePositionSequence)[0].floats(tag.ImagePositionPatient)
+		srcPos = append(srcPos, (viewer.Vec3{v[0], v[1], v[2]}).Dot(normal))
+	}
+	ds, err := dcm.ParseFile(out, nil, dcm.SkipPixelData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := elements(ds.Elements).seqItems(tag.PerFrameFunctionalGroupsSequence)
+	if len(frames) != res.Frames || res.Frames != pairs(lm) {
+		t.Fatalf("%d frames, %d reported, %d non-empty pairs", len(frames), res.Frames, pairs(lm))
+	}
+	for f, fg := range frames {
+		ref := fg.seqItems(tag.DerivationImageSequence)[0].seqItems(tag.SourceImageSequence)[0]
+		n, ok := ref.int(tag.ReferencedFrameNumber)
+		v := fg.seqItems(tag.PlanePositionSequence)[0].floats(tag.ImagePositionPatient)
+		if !ok || n < 1 || n > len(srcPos) || math.Abs((viewer.Vec3{v[0], v[1], v[2]}).Dot(normal)-srcPos[n-1]) > 1e-3 {
+			t.Errorf("frame %d references source frame %d (ok %v), not the one at its position", f+1, n, ok)
+		}
+	}
+	if n := runVerifier(t, "dciodvfy", out); n > 0 {
+		t.Errorf("dciodvfy: %d errors", n)
+	}
+}
+
+// A gantry-tilted series loads resampled onto an orthogonal grid of the
+// same size, and the labels drawn on it are on that grid: the frames lie
+// there (not at the sheared stored positions), each deriving from the
+// stored slice in its plane, and read back exactly.
+func TestWriteSEGTilted(t *testing.T) {
+	src := scanOne(t, conformanceDir("geometry", "tilt"))
+	if src.regrid == nil {
+		t.Fatal("the tilt fixture is not resampled")
+	}
+	lm := syntheticLabels(t, src.Geometry, []int{1, 3})
+	out := filepath.Join(t.TempDir(), "seg.dcm")
+	res, err := WriteSEG(out, src, lm, SEGOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != pairs(lm) {
+		t.Errorf("%d frames, %d non-empty pairs", res.Frames, pairs(lm))
+	}
+	segFrameChecks(t, out, src) // the stored slice in each frame's plane
+	seg, err := ReadSEG(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := src.Geometry
+	sheared := 0
+	for f, fr := range seg.Frames {
+		idx := g.LPSToIndex(fr.Position)
+		k := math.Round(idx[2])
+		if math.Abs(idx[0]) > 1e-3 || math.Abs(idx[1]) > 1e-3 || math.Abs(idx[2]-k) > 1e-3 {
+			t.Errorf("frame %d at voxel %v: not a slice origin of the loaded grid", f+1, idx)
+		}
+		if src.slices[int(k)].pos != fr.Position {
+			sheared++
+		}
+	}
+	if sheared == 0 {
+		t.Error("every frame is at its stored slice's position: the fixture's tilt is not exercised")
+	}
+	back, err := seg.LabelsOn(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameLabels(t, back, lm, res)
+	if n := runVerifier(t, "dciodvfy", out); n > 0 {
+		t.Errorf("dciodvfy: %d errors", n)
+	}
+}
+
+// Uneven spacing: the loaded grid has more slices than are stored; a
+// frame between two stored slices derives from both.
+func TestWriteSEGResampledSpacing(t *testing.T) {
+	src := scanOne(t, filepath.Join("..", "..", "testdata", "dicom", "gap"))
+	if src.regrid == nil || src.Geometry.Dims[2] == len(src.slices) {
+		t.Skipf("the gap fixture is not resampled to another slice count (%d slices, grid %v)", len(src.slices), src.Geometry.Dims)
+	}
+	lm := syntheticLabels(t, src.Geometry, []int{1, 2})
+	out := filepath.Join(t.TempDir(), "seg.dcm")
+	res, err := WriteSEG(out, src, lm, SEGOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := ReadSEG(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := seg.LabelsOn(src.Geometry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameLabels(t, back, lm, res)
+	ds, err := dcm.ParseFile(out, nil, dcm.SkipPixelData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := 0
+	for f, fg := range elements(ds.Elements).seqItems(tag.PerFrameFunctionalGroupsSequence) {
+		refs := fg.seqItems(tag.DerivationImageSequence)[0].seqItems(tag.SourceImageSequence)
+		if len(refs) == 2 {
+			two++
+		}
+		if len(refs) < 1 || len(refs) > 2 || refs[0].str(tag.SpatialLocationsPreserved) != "NO" {
+			t.Errorf("frame %d: %d source images, SpatialLocationsPreserved %q", f+1, len(refs), refs[0].str(tag.SpatialLocationsPreserved))
+		}
+	}
+	if two == 0 {
+		t.Error("no frame derives from two stored slices: the gap is not exercised")
+	}
+	if n := runVerifier(t, "dciodvfy", out); n > 0 {
+		t.Errorf("dciodvfy: %d errors", n)
+	}
+}
