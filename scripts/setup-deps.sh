@@ -14,6 +14,10 @@ BUILD_PKGS="$BUILD_PKGS xvfb xauth imagemagick xdotool"
 # The Label Studio frontend check (../shared/tools/ls-frontend-check) draws
 # exported predictions in the real frontend in headless Chromium.
 BUILD_PKGS="$BUILD_PKGS chromium-headless-shell"
+# DICOM SEG export tests check the written files with dciodvfy/dcentvfy
+# (dicom3tools) and DCMTK's dcmdump/dcm2pnm (skipped with a message where
+# absent).
+BUILD_PKGS="$BUILD_PKGS dicom3tools dcmtk"
 # Benchmarks compare with dcm2niix and generate a large series with pydicom.
 BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz python3-torch python3-onnx python3-nibabel"
 

@@ -10,13 +10,17 @@ import (
 	"delineate/project/nnunet"
 )
 
-// runExport: `export nnunet PROJECT --out ROOT --id N --name NAME`.
+// runExport: `export nnunet PROJECT --out ROOT --id N --name NAME`, and
+// the labelstudio and seg exports.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "labelstudio" {
 		return runExportLabelStudio(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "seg" {
+		return runExportSEG(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "nnunet" {
-		return usageErrorf("export takes nnunet PROJECT --out ROOT --id N --name NAME, or labelstudio PROJECT|IMAGE --out OUT")
+		return usageErrorf("export takes nnunet PROJECT --out ROOT --id N --name NAME, labelstudio PROJECT|IMAGE --out OUT, or seg IMAGE LABELS --out SEG.dcm")
 	}
 	fs := flag.NewFlagSet("export nnunet", flag.ContinueOnError)
 	out := fs.String("out", "", "nnU-Net raw folder to write DatasetNNN_NAME into")

@@ -126,6 +126,42 @@ func readHeader(path string, phi bool) (h *header, err error) {
 			h, err = nil, fmt.Errorf("%s: the %s header could not be parsed (the DICOM library failed: %v); the file may be damaged", path, codec.SyntaxName(ts), r)
 		}
 	}()
+	p, err := readDataSet(path, &ts)
+	if err != nil {
+		return nil, err
+	}
+	ds, w, size, px := p.ds, p.w, p.size, *p.w.pixels
+	// The pixels of a deflated file take their inflated size.
+	h, herr := headerFrom(path, &ds, phi, w.ts, max(size, int64(w.metaEnd)+int64(len(w.body))), px.floatBytes)
+	if herr != nil {
+		return nil, herr
+	}
+	if w.mislabelled {
+		h.notef("the file meta says %s but the data set is encoded implicit VR: read as Implicit VR Little Endian", codec.SyntaxName(h.ts))
+	}
+	h.hasPixels = h.hasPixels || px.found
+	h.fileSize, h.pixelElemAt, h.pixelAt, h.pixelLen = size, px.elemAt, px.valueAt, px.length
+	if p.err != nil && !h.hasPixels {
+		return nil, fmt.Errorf("%s: %w", path, p.err)
+	}
+	return h, nil
+}
+
+// parsedFile is one file's data set up to its pixel data, as readDataSet
+// parsed it.
+type parsedFile struct {
+	ds   dcm.Dataset
+	w    *lengthWalker
+	size int64 // the file's size
+	err  error // the parser's error when it still returned elements
+}
+
+// readDataSet reads and parses a file's data set up to its pixel data: the
+// prefix where the header fits in it, else the whole file. ts is set to the
+// transfer syntax as soon as the walk knows it (for the caller's panic
+// message). DICOM SEG files are refused with errSEGFile. The caller
+// recovers from the parser's panics.
+func readDataSet(path string, ts *string) (*parsedFile, error) {
 	data, size, err := readDICOMPrefix(path, headerPrefix)
 	if err != nil {
 		return nil, err
@@ -151,8 +187,7 @@ func readHeader(path string, phi bool) (h *header, err error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	px := *w.pixels
-	ts = w.ts
+	*ts = w.ts
 	parse := libraryView(w)
 	opts := []dcm.ParseOption{
 		dcm.AllowMissingMetaElementGroupLength(),
@@ -164,20 +199,7 @@ func readHeader(path string, phi bool) (h *header, err error) {
 	if err != nil && len(ds.Elements) == 0 {
 		return nil, fmt.Errorf("%s: %s: %w", path, codec.SyntaxName(w.ts), err)
 	}
-	// The pixels of a deflated file take their inflated size.
-	h, herr := headerFrom(path, &ds, phi, w.ts, max(size, int64(w.metaEnd)+int64(len(w.body))), px.floatBytes)
-	if herr != nil {
-		return nil, herr
-	}
-	if w.mislabelled {
-		h.notef("the file meta says %s but the data set is encoded implicit VR: read as Implicit VR Little Endian", codec.SyntaxName(h.ts))
-	}
-	h.hasPixels = h.hasPixels || px.found
-	h.fileSize, h.pixelElemAt, h.pixelAt, h.pixelLen = size, px.elemAt, px.valueAt, px.length
-	if err != nil && !h.hasPixels {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return h, nil
+	return &parsedFile{ds: ds, w: w, size: size, err: err}, nil
 }
 
 // readDICOMPrefix reads up to n bytes of a file and its size, checking the

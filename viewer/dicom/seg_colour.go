@@ -39,3 +39,30 @@ func DICOMLabToRGB(l, a, b float64) color.RGBA {
 	}
 	return color.RGBA{enc(r), enc(g), enc(bl), 255}
 }
+
+// RGBToDICOMLab is the inverse of DICOMLabToRGB: 8-bit sRGB to a DICOM
+// CIELab triple (RecommendedDisplayCIELabValue), with the same D65 white,
+// so that a colour written by this package reads back as the same sRGB.
+func RGBToDICOMLab(c color.RGBA) (l, a, b uint16) {
+	dec := func(v uint8) float64 {
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	r, g, bl := dec(c.R), dec(c.G), dec(c.B)
+	x := (0.4124564*r + 0.3575761*g + 0.1804375*bl) / 0.950456
+	y := 0.2126729*r + 0.7151522*g + 0.0721750*bl
+	z := (0.0193339*r + 0.1191920*g + 0.9503041*bl) / 1.088754
+	f := func(t float64) float64 {
+		if t > (6.0/29)*(6.0/29)*(6.0/29) {
+			return math.Cbrt(t)
+		}
+		return t/(3*(6.0/29)*(6.0/29)) + 4.0/29
+	}
+	fx, fy, fz := f(x), f(y), f(z)
+	L, A, B := 116*fy-16, 500*(fx-fy), 200*(fy-fz)
+	scale := func(v float64) uint16 { return uint16(math.Round(math.Max(0, math.Min(65535, v)))) }
+	return scale(L * 65535 / 100), scale((A + 128) * 65535 / 255), scale((B + 128) * 65535 / 255)
+}
