@@ -18,6 +18,8 @@ import (
 
 	dcm "github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
+
+	"delineate/viewer/dicom"
 )
 
 // fakeDICOMweb answers the QIDO and WADO requests the browser makes, from
@@ -180,3 +182,52 @@ func TestPACSBrowserSearchRetrieveOpen(t *testing.T) {
 }
 
 func mimeParams(v string) (string, map[string]string, error) { return mime.ParseMediaType(v) }
+
+// Send Labels to PACS: labels drawn on a study opened from PACS go back as
+// a DICOM SEG that the server lists as stored, and that reads back as the
+// same labels.
+func TestSendLabelsToPACS(t *testing.T) {
+	fake, srv := newFakeDICOMweb(t, filepath.Join("..", "testdata", "conformance", "seg", "series"))
+	ws := newTestWorkstation(t)
+	ws.pacsCache = t.TempDir()
+	s := testPACSServer(ws, srv.URL)
+	ws.openPACSBrowser()
+	b := ws.pacsWin
+	b.search()
+	waitFor(t, "the study", func() bool { return len(b.studies) == 1 })
+	b.studyList.Select(0)
+	b.retrieveAndOpen()
+	waitFor(t, "the study opened", func() bool { return ws.scene != nil && ws.scene.Volume.Arriving.Done() && ws.pacsFrom != nil })
+	b.win.Close()
+	if !ws.editor.ensureLabels() {
+		t.Fatal("no label map")
+	}
+	lm := ws.editor.labels
+	for i := 0; i < 20; i++ {
+		lm.Volume.Data.Raw().([]uint8)[i+30] = 1
+	}
+	ws.sendLabelsToPACS()
+	waitFor(t, "the SEG written", func() bool { return ws.pacsPending != nil })
+	ws.storeSEG(s, ws.pacsPending)
+	waitFor(t, "the SEG stored", func() bool { return strings.HasPrefix(ws.status.Text, "Stored on test PACS") })
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.stored) != 1 {
+		t.Fatalf("%d files stored", len(fake.stored))
+	}
+	path := filepath.Join(t.TempDir(), "back.dcm")
+	os.WriteFile(path, fake.stored[0], 0o644)
+	seg, err := dicom.ReadSEG(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := seg.LabelsOn(ws.scene.Volume.Geometry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < lm.Volume.Data.Len(); i++ {
+		if back.Volume.Data.At(i) != lm.Volume.Data.At(i) {
+			t.Fatalf("voxel %d: %v back, %v sent", i, back.Volume.Data.At(i), lm.Volume.Data.At(i))
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"delineate/viewer"
+	"delineate/viewer/dicom"
 	"delineate/viewer/load"
 	"delineate/viewer/view"
 )
@@ -83,6 +84,7 @@ type Workstation struct {
 	pacsSecrets   map[string]string
 	pacsCache     string
 	pacsTransport http.RoundTripper
+	pacsPending   *dicom.SEGWritten // the SEG the send summary shows
 	loadGen       int
 }
 

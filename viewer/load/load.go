@@ -227,6 +227,16 @@ func (s *Study) Stream(ctx context.Context, i int, opt Options, begin func(hdr *
 	return append(append([]string(nil), s.Warnings...), w...), nil
 }
 
+// DICOMSeries is DICOM series i as scanned (what a DICOM SEG of it
+// refers to), volume t of a multi-volume series; ok is false for NIfTI.
+func (s *Study) DICOMSeries(i, t int) (*dicom.Series, bool) {
+	if !s.FromDICOM(i) {
+		return nil, false
+	}
+	ds, err := s.dicom[i].Volume(t)
+	return ds, err == nil
+}
+
 // FromDICOM reports whether series i came from DICOM (whose NIfTI export
 // follows dcm2niix's row order).
 func (s *Study) FromDICOM(i int) bool { return s.vol == nil && i >= 0 && i < len(s.dicom) }
