@@ -23,6 +23,9 @@ type pacsServer struct {
 	Auth   string `json:"auth"` // "none", "basic" or "token"
 	User   string `json:"user,omitempty"`
 	CAFile string `json:"ca_file,omitempty"`
+	// SecretFile names a file whose first line is the password or token
+	// (as the CLI's --password-file): a path, not a secret.
+	SecretFile string `json:"secret_file,omitempty"`
 }
 
 const pacsServersKey = "pacs.servers"
@@ -54,10 +57,17 @@ func (ws *Workstation) pacsClient(s pacsServer) (*pacs.Client, error) {
 	cfg := pacs.Config{URL: s.URL, CAFile: s.CAFile}
 	if s.Auth != "none" && s.Auth != "" {
 		secret, ok := ws.pacsSecrets[s.secretKey()]
-		if !ok {
+		switch {
+		case ok:
+		case s.SecretFile != "":
+			var err error
+			if secret, _, err = pacs.ReadSecretFile(s.SecretFile); err != nil {
+				return nil, fmt.Errorf("the password file of %s: %w", s.label(), err)
+			}
+		default:
 			var err error
 			if secret, err = pacs.KeyringSecret(s.URL, s.keyringUser()); err != nil || secret == "" {
-				return nil, fmt.Errorf("no password or token for %s: enter it under Servers…", s.label())
+				return nil, fmt.Errorf("no password or token for %s: enter it with Edit…", s.label())
 			}
 		}
 		if s.Auth == "token" {
@@ -83,7 +93,9 @@ func (s pacsServer) keyringUser() string {
 // editPACSServer asks for a server's settings (s: the one to change, or a
 // new one) and its secret; done gets the saved server.
 func (ws *Workstation) editPACSServer(parent fyne.Window, s pacsServer, done func(pacsServer)) {
-	name, url, user, ca := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	name, url, user, ca, secretFile := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	secretFile.SetText(s.SecretFile)
+	secretFile.SetPlaceHolder("or a file whose first line is it")
 	name.SetText(s.Name)
 	url.SetText(s.URL)
 	url.SetPlaceHolder("https://pacs.example.org/dicom-web")
@@ -105,6 +117,7 @@ func (ws *Workstation) editPACSServer(parent fyne.Window, s pacsServer, done fun
 		widget.NewFormItem("User", user),
 		widget.NewFormItem("Password / token", secret),
 		widget.NewFormItem("", remember),
+		widget.NewFormItem("Password file", secretFile),
 		widget.NewFormItem("CA file", ca),
 	)
 	d := dialog.NewCustomConfirm("DICOMweb server", "Save", "Cancel", form, func(ok bool) {
@@ -112,7 +125,7 @@ func (ws *Workstation) editPACSServer(parent fyne.Window, s pacsServer, done fun
 			return
 		}
 		n := pacsServer{Name: strings.TrimSpace(name.Text), URL: strings.TrimSpace(url.Text), Auth: auth.Selected,
-			User: strings.TrimSpace(user.Text), CAFile: strings.TrimSpace(ca.Text)}
+			User: strings.TrimSpace(user.Text), CAFile: strings.TrimSpace(ca.Text), SecretFile: strings.TrimSpace(secretFile.Text)}
 		if _, err := pacs.New(pacs.Config{URL: n.URL, CAFile: n.CAFile}); err != nil {
 			dialog.ShowError(err, parent)
 			return
