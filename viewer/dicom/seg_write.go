@@ -554,7 +554,8 @@ func segLO(s, what string, out *SEGWritten) string {
 			return ' '
 		}
 		return r
-	}, strings.TrimSpace(s))
+	}, s)
+	s = strings.TrimSpace(s)
 	if len(s) <= 64 {
 		return s
 	}
