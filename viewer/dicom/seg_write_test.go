@@ -780,3 +780,20 @@ func TestSEGTextValues(t *testing.T) {
 }
 
 func utf8ValidPrefix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// Writing the real CT's 31 segments (520 frames of 512²).
+func BenchmarkWriteSEGRealCT(b *testing.B) {
+	src := scanOne(b, sharedData(b, "ct-dicom-series-raw"))
+	lab, err := nifti.Read(filepath.Join(sharedData(b, "ct-dicom-series-reference"), "example_seg_dicom.nii.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lm, _ := viewer.LabelMapFromVolume(lab)
+	out := filepath.Join(b.TempDir(), "seg.dcm")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := WriteSEG(out, src, lm, SEGOptions{Overwrite: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
