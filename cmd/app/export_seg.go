@@ -109,6 +109,7 @@ func runExportSEG(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	printWarnings(stderr, res.Warnings)
 	fmt.Fprintf(stdout, "wrote %s: %d segments, %d frames over %d slices, %.1f MB\n", res.Path, len(res.Segments), res.Frames, src.Slices, float64(res.Bytes)/1e6)
+	fmt.Fprintf(stdout, "  SOPInstanceUID %s, SeriesInstanceUID %s\n", res.SOPInstanceUID, res.SeriesInstanceUID)
 	for _, sg := range res.Segments {
 		alg := sg.AlgorithmType
 		if sg.AlgorithmName != "" {

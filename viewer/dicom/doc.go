@@ -44,7 +44,8 @@
 // phase images are series of their own. A DICOM Segmentation is read as
 // labels, not as an image (seg.go: ReadSEG, on its own grid or placed onto
 // the referenced series), and a scan skips it with a word on how to open
-// it.
+// it. WriteSEG (seg_write.go) writes a label map back as a binary SEG of its
+// series, with a small Explicit VR Little Endian writer (write.go).
 //
 // Reading is built for large studies (read.go): the scan reads only each
 // file's header (up to the pixel data, a 64 KiB prefix for nearly every

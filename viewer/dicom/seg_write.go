@@ -210,10 +210,14 @@ func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions)
 	cols, rows, nk := g.Dims[0], g.Dims[1], g.Dims[2]
 	plane := cols * rows
 
-	// Which labels each slice holds, and how many voxels each label has.
+	// Which labels each slice holds, how many voxels each label has, and
+	// the rows each (label, slice) pair spans: packing a frame then reads
+	// only those rows (an organ covers a fraction of a slice).
 	counts := make([]int64, viewer.MaxLabelID+1)
 	mark := make([]int32, viewer.MaxLabelID+1)
 	perSlice := make([][]int, nk)
+	rowsOf := map[[2]int][2]int{} // (label, slice) → first and last row
+	lastRow := make([]int32, viewer.MaxLabelID+1)
 	for k := 0; k < nk; k++ {
 		for i := k * plane; i < (k+1)*plane; i++ {
 			id := lm.At(i)
@@ -224,7 +228,14 @@ func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions)
 			if mark[id] != int32(k+1) {
 				mark[id] = int32(k + 1)
 				perSlice[k] = append(perSlice[k], id)
+				rowsOf[[2]int{id, k}] = [2]int{(i - k*plane) / cols, 0}
 			}
+			lastRow[id] = int32((i - k*plane) / cols)
+		}
+		for _, id := range perSlice[k] {
+			r := rowsOf[[2]int{id, k}]
+			r[1] = int(lastRow[id])
+			rowsOf[[2]int{id, k}] = r
 		}
 	}
 	var ids []int
@@ -292,7 +303,8 @@ func WriteSEG(path string, src *Series, labels *viewer.LabelMap, opt SEGOptions)
 		frame := make([]byte, (plane+7)/8)
 		for _, sg := range segs {
 			for _, k := range slicesOf[sg.LabelID] {
-				packFrame(lm, k*plane, plane, sg.LabelID, frame)
+				r := rowsOf[[2]int{sg.LabelID, k}]
+				packFrame(lm, k*plane, r[0]*cols, (r[1]+1)*cols, sg.LabelID, frame)
 				if err := bp.put(frame, plane); err != nil {
 					return err
 				}
@@ -554,7 +566,8 @@ func segLO(s, what string, out *SEGWritten) string {
 			return ' '
 		}
 		return r
-	}, strings.TrimSpace(s))
+	}, s)
+	s = strings.TrimSpace(s)
 	if len(s) <= 64 {
 		return s
 	}
@@ -891,16 +904,17 @@ func (b *bitPacker) finish(total int64) error {
 }
 
 // packFrame sets frame's bit p (least significant first) where voxel
-// base+p holds label id.
-func packFrame(lm *viewer.LabelMap, base, n, id int, frame []byte) {
+// base+p holds label id, for p in [from, to) (the frame is zero
+// elsewhere).
+func packFrame(lm *viewer.LabelMap, base, from, to, id int, frame []byte) {
 	clear(frame)
 	switch d := lm.Data.(type) {
 	case viewer.Voxels[uint8]:
-		packBits(d[base:base+n], uint8(id), frame)
+		packBits(d[base+from:base+to], from, uint8(id), frame)
 	case viewer.Voxels[uint16]:
-		packBits(d[base:base+n], uint16(id), frame)
+		packBits(d[base+from:base+to], from, uint16(id), frame)
 	default:
-		for p := 0; p < n; p++ {
+		for p := from; p < to; p++ {
 			if lm.At(base+p) == id {
 				frame[p>>3] |= 1 << (p & 7)
 			}
@@ -908,9 +922,10 @@ func packFrame(lm *viewer.LabelMap, base, n, id int, frame []byte) {
 	}
 }
 
-func packBits[T uint8 | uint16](vox []T, id T, frame []byte) {
-	for p, v := range vox {
+func packBits[T uint8 | uint16](vox []T, from int, id T, frame []byte) {
+	for i, v := range vox {
 		if v == id {
+			p := from + i
 			frame[p>>3] |= 1 << (p & 7)
 		}
 	}

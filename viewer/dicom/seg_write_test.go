@@ -748,3 +748,52 @@ func TestWriteSEGResampledSpacing(t *testing.T) {
 		t.Errorf("dciodvfy: %d errors", n)
 	}
 }
+
+// User text becomes valid LO and CS values, with a warning when cut.
+func TestSEGTextValues(t *testing.T) {
+	out := &SEGWritten{}
+	long := strings.Repeat("ä", 40) // 80 bytes
+	got := segLO(long, "name", out)
+	if len(got) > 64 || !utf8ValidPrefix(got) || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], "shortened") {
+		t.Errorf("segLO(80 bytes) = %q (%d bytes), warnings %v", got, len(got), out.Warnings)
+	}
+	if got := segLO(" a\\b\tc\x00 ", "name", out); got != "a/b c" {
+		t.Errorf("segLO = %q", got)
+	}
+	for in, want := range map[string]string{"": "SEGMENTATION", "liver v2": "LIVER V2", "a-b.c": "A_B_C", "abcdefghijklmnopqrst": "ABCDEFGHIJKLMNOP"} {
+		if got := segCS(in, "SEGMENTATION"); got != want {
+			t.Errorf("segCS(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A value too long for its VR is refused before anything is written.
+	var d dataSet
+	d.str(tag.SegmentLabel, "LO", strings.Repeat("x", 65))
+	if err := d.check(); err == nil {
+		t.Error("a 65-character LO passed the check")
+	}
+	d = dataSet{}
+	d.str(tag.PatientName, "PN", "Fixture^Synthetic")
+	d.str(tag.PatientName, "PN", "again")
+	if err := d.check(); err == nil {
+		t.Error("a repeated tag passed the check")
+	}
+}
+
+func utf8ValidPrefix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// Writing the real CT's 31 segments (520 frames of 512²).
+func BenchmarkWriteSEGRealCT(b *testing.B) {
+	src := scanOne(b, sharedData(b, "ct-dicom-series-raw"))
+	lab, err := nifti.Read(filepath.Join(sharedData(b, "ct-dicom-series-reference"), "example_seg_dicom.nii.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lm, _ := viewer.LabelMapFromVolume(lab)
+	out := filepath.Join(b.TempDir(), "seg.dcm")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := WriteSEG(out, src, lm, SEGOptions{Overwrite: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
