@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"delineate/project/pacs"
+	"delineate/viewer/dicom"
 )
 
 // pacsBrowser is File → Open from PACS…: a window of its own (nothing
@@ -114,8 +116,12 @@ func (ws *Workstation) openPACSBrowser() {
 // studyLine is one row of the studies list; the patient only when the
 // user asked to see patient identity (View → Show Patient Identity).
 func (b *pacsBrowser) studyLine(r pacs.Result) string {
+	desc := r.StudyDescription
+	if desc == "" {
+		desc = "(no description)"
+	}
 	s := fmt.Sprintf("%s   %-8s  %-40s  %d series, %d images", formatDA(r.StudyDate), strings.Join(r.ModalitiesInStudy, "/"),
-		clip(r.StudyDescription, 40), r.NumberOfSeries, r.NumberOfInstances)
+		clip(desc, 40), r.NumberOfSeries, r.NumberOfInstances)
 	if r.AccessionNumber != "" {
 		s += "   acc. " + r.AccessionNumber
 	}
@@ -126,7 +132,15 @@ func (b *pacsBrowser) studyLine(r pacs.Result) string {
 }
 
 func seriesLine(r pacs.Result) string {
-	return fmt.Sprintf("#%-4d %-4s %-44s %d images", r.SeriesNumber, r.Modality, clip(r.SeriesDescription, 44), r.NumberOfInstances)
+	num := "     "
+	if r.SeriesNumber != 0 {
+		num = fmt.Sprintf("#%-4d", r.SeriesNumber)
+	}
+	s := fmt.Sprintf("%s %-4s %-44s %d images", num, r.Modality, clip(r.SeriesDescription, 44), r.NumberOfInstances)
+	if r.Modality == "SEG" {
+		s += "   (opens over its images as labels)"
+	}
+	return s
 }
 
 func formatDA(d string) string {
@@ -267,6 +281,10 @@ func (b *pacsBrowser) retrieveAndOpen() {
 	series := ""
 	what := fmt.Sprintf("Retrieving study %s", formatDA(st.StudyDate))
 	if b.pick >= 0 && b.pick < len(b.series) {
+		if b.series[b.pick].Modality == "SEG" {
+			b.openSEG(c, srv, st, b.series[b.pick])
+			return
+		}
 		series = b.series[b.pick].SeriesInstanceUID
 		what = fmt.Sprintf("Retrieving series #%d", b.series[b.pick].SeriesNumber)
 	}
@@ -307,6 +325,53 @@ func (b *pacsBrowser) retrieveAndOpen() {
 			b.status.SetText(fmt.Sprintf("In the cache: %d fetched, %d there already (%.1f MB); opening", r.Fetched, r.Skipped, float64(r.Bytes)/1e6))
 			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, series: series, cacheDir: dir}
 			ws.OpenPath(dir)
+		})
+	}()
+}
+
+// openSEG retrieves a SEG series and the image series it segments, and
+// opens the images with the SEG as their labels: a segmentation on the
+// PACS is read back as it would be drawn.
+func (b *pacsBrowser) openSEG(c *pacs.Client, srv pacsServer, st pacs.Result, seg pacs.Result) {
+	ws := b.ws
+	root := ws.pacsCacheRoot()
+	if ws.loading.cancel != nil {
+		ws.loading.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	what := fmt.Sprintf("Retrieving the segmentation %q and its images", seg.SeriesDescription)
+	ws.loading.start(what, cancel)
+	b.status.SetText(what + " (progress in the main window; Cancel there)")
+	opt := pacs.RetrieveOptions{Progress: func(p pacs.Progress) { do(func() { ws.loading.progress(p.Instances, p.Total) }) }}
+	go func() {
+		var segFile, images string
+		r, err := c.RetrieveSeries(ctx, root, st.StudyInstanceUID, seg.SeriesInstanceUID, opt)
+		if err == nil && len(r.Files) != 1 {
+			err = fmt.Errorf("the SEG series holds %d objects: open them one at a time from the cache (%s)", len(r.Files), pacs.SeriesDir(root, st.StudyInstanceUID, seg.SeriesInstanceUID))
+		}
+		if err == nil {
+			segFile = r.Files[0]
+			var sg *dicom.SEG
+			if sg, err = dicom.ReadSEG(segFile); err == nil {
+				if len(sg.ReferencedSeries) == 0 {
+					err = fmt.Errorf("the SEG does not say which series it segments")
+				} else {
+					_, err = c.RetrieveSeries(ctx, root, st.StudyInstanceUID, sg.ReferencedSeries[0], opt)
+					images = pacs.SeriesDir(root, st.StudyInstanceUID, sg.ReferencedSeries[0])
+				}
+			}
+		}
+		do(func() {
+			cancel()
+			ws.loading.stop()
+			if err != nil {
+				b.status.SetText(pacsErrorText(err))
+				ws.showError(errors.New(pacsErrorText(err)))
+				return
+			}
+			b.status.SetText("Opening the images with the segmentation as labels")
+			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, cacheDir: images}
+			ws.OpenPathWithLabels(images, segFile)
 		})
 	}()
 }

@@ -45,7 +45,9 @@ func (ws *Workstation) sendLabelsToPACS() {
 		ws.showError(errors.New("the series is shown as stored (View → Slices as Stored): a SEG is placed on the resampled grid; turn it off first"))
 		return
 	}
-	opt := dicom.SEGOptions{Table: &lm.Table}
+	// Who made each label: the project case's record, else this session's
+	// (labels opened from a file have none: SEMIAUTOMATIC).
+	opt := dicom.SEGOptions{Table: &lm.Table, Segments: ws.session.Provenance.SEGSegments()}
 	if p := ws.worklist.proj; p != nil {
 		if c := p.Case(ws.worklist.current); c != nil {
 			opt.Segments = c.Provenance.SEGSegments()

@@ -231,3 +231,27 @@ func TestSendLabelsToPACS(t *testing.T) {
 		}
 	}
 }
+
+// Without a project, the session remembers who made the labels: an
+// accepted model prediction becomes AUTOMATIC segments named after the
+// model in a SEG.
+func TestSessionProvenanceForSEG(t *testing.T) {
+	ws := newTestWorkstation(t)
+	if err := ws.SetVolume(ctVolume(t), nil, "test CT"); err != nil {
+		t.Fatal(err)
+	}
+	selectModel(t, ws, "builtin:ct-tissue")
+	ws.ai.run()
+	waitFor(t, "the prediction", func() bool { return ws.preds.current != nil })
+	ws.preds.accept()
+	segs := ws.session.Provenance.SEGSegments()
+	bone := -1
+	for _, l := range ws.editor.labels.Table.Labels {
+		if l.Name == "bone" {
+			bone = l.ID
+		}
+	}
+	if s, ok := segs[bone]; !ok || s.AlgorithmType != dicom.AlgorithmAutomatic || !strings.Contains(s.AlgorithmName, "ct-tissue") {
+		t.Fatalf("bone (label %d): %+v in %+v", bone, s, segs)
+	}
+}

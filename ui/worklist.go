@@ -276,16 +276,9 @@ func (ws *Workstation) AddStudies(path string) {
 // is open).
 func (ws *Workstation) OpenNextCase() { ws.worklist.step(1) }
 
-// recordRun notes an accepted prediction in the open case's provenance
-// and autosaves at once.
+// recordRun notes an accepted prediction in the session's provenance and
+// the open case's, and autosaves the case at once.
 func (w *worklist) recordRun(pr *prediction, target *viewer.LabelMap, changed int) {
-	if w.proj == nil || w.current == "" || w.proj.ReadOnly() != "" {
-		return
-	}
-	c := w.proj.Case(w.current)
-	if c == nil {
-		return
-	}
 	run := project.ModelRun{Model: pr.name, Voxels: changed}
 	if r := pr.report; r != nil {
 		run.Model, run.Version, run.Device = r.Model.Name, r.Model.Version, r.Device.Used
@@ -303,13 +296,7 @@ func (w *worklist) recordRun(pr *prediction, target *viewer.LabelMap, changed in
 		}
 	}
 	sort.Ints(run.Labels)
-	w.proj.Update(func() { c.RecordRun(run) })
-	w.autosave()
-}
-
-// recordEdit notes a manual edit in the open case's provenance; the
-// periodic autosave writes it with the labels.
-func (w *worklist) recordEdit(ch *edit.Change) {
+	w.ws.session.RecordRun(run)
 	if w.proj == nil || w.current == "" || w.proj.ReadOnly() != "" {
 		return
 	}
@@ -317,12 +304,29 @@ func (w *worklist) recordEdit(ch *edit.Change) {
 	if c == nil {
 		return
 	}
+	w.proj.Update(func() { c.RecordRun(run) })
+	w.autosave()
+}
+
+// recordEdit notes a manual edit in the session's provenance and the open
+// case's; the periodic autosave writes the case's with the labels.
+func (w *worklist) recordEdit(ch *edit.Change) {
 	touched := ch.Touched()
 	ids := make([]int, 0, len(touched))
 	for id := range touched {
 		ids = append(ids, id)
 	}
 	sort.Ints(ids)
+	for _, id := range ids {
+		w.ws.session.RecordEdit(project.Edit{Tool: ch.Name, Label: id, Voxels: touched[id]})
+	}
+	if w.proj == nil || w.current == "" || w.proj.ReadOnly() != "" {
+		return
+	}
+	c := w.proj.Case(w.current)
+	if c == nil {
+		return
+	}
 	w.proj.Update(func() {
 		for _, id := range ids {
 			c.RecordEdit(project.Edit{Tool: ch.Name, Label: id, Voxels: touched[id]})

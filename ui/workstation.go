@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"delineate/project"
 	"delineate/viewer"
 	"delineate/viewer/dicom"
 	"delineate/viewer/load"
@@ -85,7 +86,10 @@ type Workstation struct {
 	pacsCache     string
 	pacsTransport http.RoundTripper
 	pacsPending   *dicom.SEGWritten // the SEG the send summary shows
-	loadGen       int
+	// session records who made the labels on screen (model runs accepted,
+	// edits) when no project case does, for a SEG's algorithm types.
+	session project.Case
+	loadGen int
 }
 
 // NewWorkstation builds the window; call ShowDemo or OpenPath, then
@@ -157,6 +161,7 @@ func (ws *Workstation) setVolumeTable(vol *viewer.Volume, labels *viewer.Volume,
 		}
 	}
 	ws.editor.setLabels(lm)
+	ws.session = project.Case{}
 	ws.scene = sc
 	ws.preds.clear() // predictions belong to the study they ran on
 	if c := ws.ai.click; c != nil {
