@@ -259,8 +259,12 @@ func (w *retrieval) stream(ctx context.Context, path string) error {
 		return &Error{Kind: KindProtocol, Op: "retrieve", Path: path,
 			Detail: fmt.Sprintf("Content-Type %q is not multipart/related with a boundary", resp.Header.Get("Content-Type"))}
 	}
-	body := &idleReader{r: resp.Body, t: idle, d: w.c.timeout}
-	mr := multipart.NewReader(body, params["boundary"])
+	return w.parts(ctx, &idleReader{r: resp.Body, t: idle, d: w.c.timeout}, params["boundary"], path)
+}
+
+// parts files each part of a multipart/related body.
+func (w *retrieval) parts(ctx context.Context, body io.Reader, boundary, path string) error {
+	mr := multipart.NewReader(body, boundary)
 	buf := make([]byte, 256<<10)
 	for {
 		part, err := mr.NextRawPart()
