@@ -669,3 +669,30 @@ func TestSortResults(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
+
+// Compressed instances come back as stored (transfer-syntax=*): without
+// it Orthanc transcodes, and answers 500 for JPEG 2000 it cannot decode.
+func TestRetrieveAsStored(t *testing.T) {
+	c := server(t)
+	dir := sharedData(t, "dicom-transfer-syntaxes/In")
+	resetServer(t)
+	files, err := CollectFiles(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%d files, %v", len(files), err)
+	}
+	res, err := c.Store(context.Background(), files, StoreOptions{})
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("store: %v %+v", err, res.Failed)
+	}
+	cache := t.TempDir()
+	for _, f := range files {
+		u, err := readInstanceUIDs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.RetrieveSeries(context.Background(), cache, u.study, u.series, RetrieveOptions{}); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		sameBytes(t, CachePath(cache, u.study, u.series, u.sop), f)
+	}
+}
