@@ -110,6 +110,9 @@ func TestStoreQueryRetrieve(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := c.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
 	studies, err := c.Search(ctx, Query{Level: Studies})
 	if err != nil {
 		t.Fatal(err)
@@ -373,6 +376,9 @@ func TestWrongCredentials(t *testing.T) {
 		_, err = c.Search(context.Background(), Query{PatientName: "Fixture*"})
 		if !errors.Is(err, ErrUnauthorized) || KindOf(err) != KindUnauthorized {
 			t.Fatalf("%v: got %v, want ErrUnauthorized", a, err)
+		}
+		if err := c.Check(context.Background()); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("Check: %v", err)
 		}
 		msg := err.Error()
 		if !strings.Contains(msg, "wrong user name or password") || strings.Contains(msg, "42") || strings.Contains(msg, "Fixture") {
