@@ -53,7 +53,7 @@ ACCEPT='Accept: multipart/related; type="application/dicom"; transfer-syntax=*'
 SURL="$URL/studies/$ST/series/$SE"
 
 hyperfine --warmup 2 --runs "${RUNS:-10}" --export-json "$W/hyperfine.json" \
-  --prepare "rm -rf '$W/cache' '$W/curl'; mkdir -p '$W/curl'" \
+  --prepare "rm -rf '$W/cache' '$W/curl'; mkdir -p '$W/curl'; sync" \
   -n curl "curl -sf -u tester:s3cret -H '$ACCEPT' -o '$W/curl/series.multipart' '$SURL'" \
   -n delineate "'$BIN' pacs retrieve --url '$URL' --user tester --password-file '$W/pw' --study $ST --series $SE --out '$W/cache'" \
   -n 'delineate --no-sync' "'$BIN' pacs retrieve --url '$URL' --user tester --password-file '$W/pw' --study $ST --series $SE --out '$W/cache' --no-sync" \

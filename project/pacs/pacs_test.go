@@ -394,9 +394,13 @@ func TestWrongCredentials(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	c := server(t)
 	ctx := context.Background()
-	_, err := c.RetrieveSeries(ctx, t.TempDir(), "1.2.3.4", "1.2.3.4.5", RetrieveOptions{})
+	root := t.TempDir()
+	_, err := c.RetrieveSeries(ctx, root, "1.2.3.4", "1.2.3.4.5", RetrieveOptions{})
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("series: %v", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("an unknown series left %v in the cache", ents)
 	}
 	_, err = c.RetrieveStudy(ctx, t.TempDir(), "1.2.3.4", RetrieveOptions{})
 	if !errors.Is(err, ErrNotFound) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/textproto"
@@ -16,8 +17,8 @@ import (
 	"time"
 )
 
-// Progress is how far a retrieve or a store has come. It is passed by
-// value to the caller's callback, on the goroutine doing the transfer.
+// Progress is how far a retrieve or a store has come, passed by value to
+// the caller's callback.
 type Progress struct {
 	Bytes     int64 // DICOM bytes received (retrieve) or sent (store) in this call
 	Instances int   // instances done: in the cache (retrieve) or answered (store)
@@ -29,6 +30,9 @@ type Progress struct {
 // RetrieveOptions tunes a retrieve.
 type RetrieveOptions struct {
 	// Progress, if set, is called after each instance and about every MiB.
+	// Calls are serialized but may come from the retrieving goroutine or
+	// its file workers; keep it quick (post to the UI), it holds up the
+	// transfer.
 	Progress func(Progress)
 	// NoSync skips the fsync of each cache file before its rename (faster
 	// on slow disks; a crash may then leave an empty file, which the next
@@ -133,34 +137,76 @@ func (c *Client) RetrieveSeries(ctx context.Context, root, studyUID, seriesUID s
 		return nil, fmt.Errorf("pacs: study %q or series %q is not a DICOM UID", studyUID, seriesUID)
 	}
 	seriesPath := "/studies/" + studyUID + "/series/" + seriesUID
-	ser, err := c.Search(ctx, Query{Level: Series, StudyInstanceUID: studyUID, SeriesInstanceUID: seriesUID})
-	if err != nil {
-		return nil, err
-	}
-	if len(ser) == 0 {
-		return nil, &Error{Kind: KindNotFound, Op: "retrieve", Path: seriesPath, Detail: "no such series in this study"}
-	}
-	total := ser[0].NumberOfInstances
 	dir := SeriesDir(root, studyUID, seriesUID)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	w := &retrieval{c: c, dir: dir, opt: opt, have: map[string]bool{}, expected: map[string]bool{}}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			sop, ok := strings.CutSuffix(e.Name(), ".dcm")
+			if ok && validUID(sop) && e.Type().IsRegular() && cachedOK(filepath.Join(dir, e.Name())) {
+				w.have[sop] = true
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	for _, e := range ents {
-		sop, ok := strings.CutSuffix(e.Name(), ".dcm")
-		if ok && validUID(sop) && e.Type().IsRegular() && cachedOK(filepath.Join(dir, e.Name())) {
-			w.have[sop] = true
-		}
-	}
-	w.p.Total = max(total, len(w.have))
 	w.p.Instances, w.p.Skipped = len(w.have), len(w.have)
 	skipped := w.p.Skipped
-	w.report(true)
-	fails, streamed := 0, false
+	var err error
+	total, streamed := 0, false
+	if len(w.have) == 0 {
+		// A first retrieve: stream the series at once and ask for the
+		// count alongside (it only feeds progress and the check below).
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		type count struct {
+			n   int
+			err error
+		}
+		cc := make(chan count, 1)
+		go func() {
+			n, err := c.seriesCount(ctx, studyUID, seriesUID)
+			if err == nil {
+				w.mu.Lock()
+				w.p.Total = max(n, w.p.Instances)
+				w.mu.Unlock()
+			}
+			cc <- count{n, err}
+		}()
+		w.mu.Lock()
+		w.report(true)
+		w.mu.Unlock()
+		streamed = true
+		err = w.stream(ctx, seriesPath)
+		cnt := <-cc
+		if KindOf(err) == KindNotFound || (err == nil && KindOf(cnt.err) == KindNotFound && len(w.have) == 0) {
+			// Leave no empty folders for a UID that is not there.
+			os.Remove(dir)
+			os.Remove(filepath.Dir(dir))
+			if err == nil {
+				err = cnt.err
+			}
+			return nil, err
+		}
+		if cnt.err != nil && err == nil {
+			return nil, cnt.err
+		}
+		total = cnt.n
+	} else {
+		n, err := c.seriesCount(ctx, studyUID, seriesUID)
+		if err != nil {
+			return nil, err
+		}
+		total = n
+		w.p.Total = max(total, len(w.have))
+		w.report(true)
+	}
+	fails := 0
+	if err != nil {
+		if fails, err = w.retryable(ctx, err, 0, seriesPath); err != nil {
+			return nil, err
+		}
+	}
 	for total == 0 || len(w.have) < total || w.listed {
 		var missing []string
 		if !w.listed && !streamed && len(w.have)*2 < total {
@@ -205,18 +251,8 @@ func (c *Client) RetrieveSeries(ctx context.Context, root, studyUID, seriesUID s
 			}
 		}
 		if err != nil {
-			k := KindOf(err)
-			if k != KindUnreachable && k != KindServer {
+			if fails, err = w.retryable(ctx, err, fails, seriesPath); err != nil {
 				return nil, err
-			}
-			if w.progressed {
-				fails = 0
-			} else if fails++; fails > c.retries {
-				return nil, err
-			}
-			w.progressed = false
-			if e := c.sleep(ctx, fails); e != nil {
-				return nil, c.wrap("retrieve", seriesPath, e)
 			}
 		}
 		w.progressed = false
@@ -229,6 +265,40 @@ func (c *Client) RetrieveSeries(ctx context.Context, root, studyUID, seriesUID s
 	}
 	sort.Strings(r.Files)
 	return r, nil
+}
+
+// seriesCount asks how many instances a series has (a series-level QIDO,
+// which Orthanc answers from its index in a few ms).
+func (c *Client) seriesCount(ctx context.Context, studyUID, seriesUID string) (int, error) {
+	ser, err := c.Search(ctx, Query{Level: Series, StudyInstanceUID: studyUID, SeriesInstanceUID: seriesUID})
+	if err != nil {
+		return 0, err
+	}
+	if len(ser) == 0 {
+		return 0, &Error{Kind: KindNotFound, Op: "retrieve", Path: "/studies/" + studyUID + "/series/" + seriesUID,
+			Detail: "no such series in this study"}
+	}
+	return ser[0].NumberOfInstances, nil
+}
+
+// retryable decides after a failed attempt: err itself when it is not
+// worth another try (or the tries without progress are used up), else nil
+// after the backoff, with the updated count of failures in a row.
+func (w *retrieval) retryable(ctx context.Context, err error, fails int, path string) (int, error) {
+	k := KindOf(err)
+	if k != KindUnreachable && k != KindServer {
+		return fails, err
+	}
+	if w.progressed {
+		fails = 0
+	} else if fails++; fails > w.c.retries {
+		return fails, err
+	}
+	w.progressed = false
+	if e := w.c.sleep(ctx, fails); e != nil {
+		return fails, w.c.wrap("retrieve", path, e)
+	}
+	return fails, nil
 }
 
 // cachedOK reports whether a cache file is there and starts like DICOM
