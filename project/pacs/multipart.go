@@ -128,7 +128,13 @@ func (s *partScanner) line() ([]byte, error) {
 func (s *partScanner) copyPart(dst io.Writer) (int64, error) {
 	var n int64
 	for {
-		buf, err := s.br.Peek(s.br.Size())
+		// Take what is buffered when it is a good chunk: asking for a full
+		// window would first move the rest of the buffer to its start.
+		want := s.br.Buffered()
+		if want < 64<<10 || want < 2*len(s.delim) {
+			want = s.br.Size()
+		}
+		buf, err := s.br.Peek(want)
 		if len(buf) == 0 && err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF

@@ -355,10 +355,12 @@ func (w *retrieval) report(force bool) {
 }
 
 // startWorkers starts the goroutines that fsync and rename finished parts
-// while the next ones arrive.
+// while the next ones arrive. Eight, with room for 64 files queued: with
+// four and 16, fsyncs on a busy disk held up the stream (0.62–0.76× curl
+// against 0.87–0.89× in the same conditions).
 func (w *retrieval) startWorkers() {
-	w.jobs = make(chan renameJob, 16)
-	for i := 0; i < 4; i++ {
+	w.jobs = make(chan renameJob, 64)
+	for i := 0; i < 8; i++ {
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
