@@ -8,6 +8,7 @@ require (
 	github.com/klauspost/pgzip v1.3.0
 	github.com/sqweek/dialog v0.0.0-20240226140203-065105509627
 	github.com/suyashkumar/dicom v1.1.0
+	github.com/zalando/go-keyring v0.2.8
 )
 
 require (
@@ -41,7 +42,6 @@ require (
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/yalue/onnxruntime_go v1.27.0 // indirect
 	github.com/yuin/goldmark v1.7.8 // indirect
-	github.com/zalando/go-keyring v0.2.8 // indirect
 	golang.org/x/exp v0.0.0-20240525044651-4c93da0ed11d // indirect
 	golang.org/x/image v0.24.0 // indirect
 	golang.org/x/net v0.35.0 // indirect

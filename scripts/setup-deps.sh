@@ -18,6 +18,12 @@ BUILD_PKGS="$BUILD_PKGS chromium-headless-shell"
 # (dicom3tools) and DCMTK's dcmdump/dcm2pnm (skipped with a message where
 # absent).
 BUILD_PKGS="$BUILD_PKGS dicom3tools dcmtk"
+# The DICOMweb client's tests (project/pacs) run a real Orthanc with its
+# DICOMweb plugin inside a loopback-only network namespace (unshare from
+# util-linux, ip from iproute2); the PACS benchmark compares with curl.
+# (The orthanc package's postinst may start the system service; the tests
+# never use it: they run their own instance with its own config.)
+BUILD_PKGS="$BUILD_PKGS orthanc orthanc-dicomweb util-linux iproute2 curl"
 # Benchmarks compare with dcm2niix and generate a large series with pydicom.
 BENCH_PKGS="dcm2niix python3-pydicom python3-numpy hyperfine pigz python3-torch python3-onnx python3-nibabel"
 

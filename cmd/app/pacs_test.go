@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zalando/go-keyring"
+
 	"delineate/project/pacs"
 )
 
@@ -171,5 +173,21 @@ func TestPACSRetrieveStore(t *testing.T) {
 	code, out, errs = cli(t, "pacs", "store", "--url", url, "--user", "tester", "--password-file", pw, segPath, notDICOM)
 	if code != 1 || *stored != 1 || !strings.Contains(out, "stored 1 of 2 files") || !strings.Contains(out, "x.dcm: not a DICOM file") {
 		t.Errorf("store: exit %d, %d stored, %s %s", code, *stored, out, errs)
+	}
+}
+
+func TestPACSKeyring(t *testing.T) {
+	keyring.MockInit()
+	url, _ := fakeDICOMweb(t)
+	code, _, errs := cli(t, "pacs", "query", "--url", url, "--user", "tester")
+	if code != 2 || !strings.Contains(errs, "pacs keyring") {
+		t.Errorf("no password anywhere: exit %d, %s", code, errs)
+	}
+	if err := pacsKeyring([]string{"--url", url, "--user", "tester"}, strings.NewReader("pw-9\n"), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cli(t, "pacs", "query", "--url", url, "--user", "tester")
+	if code != 0 || !strings.Contains(out, segStudy) {
+		t.Errorf("password from the keyring: exit %d, %s %s", code, out, errs)
 	}
 }

@@ -48,6 +48,13 @@ func testMain(m *testing.M) int {
 		orthancRoot = u
 		return m.Run()
 	}
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.fuzz") {
+			// Fuzzing needs no server, and its workers run TestMain too.
+			serverSkip = "fuzzing"
+			return m.Run()
+		}
+	}
 	if os.Getenv(netnsEnv) == "" {
 		if why := os.Getenv(skipEnv); why != "" {
 			serverSkip = why

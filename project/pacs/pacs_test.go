@@ -110,6 +110,9 @@ func TestStoreQueryRetrieve(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if err := c.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
 	studies, err := c.Search(ctx, Query{Level: Studies})
 	if err != nil {
 		t.Fatal(err)
@@ -374,6 +377,9 @@ func TestWrongCredentials(t *testing.T) {
 		if !errors.Is(err, ErrUnauthorized) || KindOf(err) != KindUnauthorized {
 			t.Fatalf("%v: got %v, want ErrUnauthorized", a, err)
 		}
+		if err := c.Check(context.Background()); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("Check: %v", err)
+		}
 		msg := err.Error()
 		if !strings.Contains(msg, "wrong user name or password") || strings.Contains(msg, "42") || strings.Contains(msg, "Fixture") {
 			t.Errorf("message %q: want a clear reason, no secret, no query", msg)
@@ -388,9 +394,13 @@ func TestWrongCredentials(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	c := server(t)
 	ctx := context.Background()
-	_, err := c.RetrieveSeries(ctx, t.TempDir(), "1.2.3.4", "1.2.3.4.5", RetrieveOptions{})
+	root := t.TempDir()
+	_, err := c.RetrieveSeries(ctx, root, "1.2.3.4", "1.2.3.4.5", RetrieveOptions{})
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("series: %v", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("an unknown series left %v in the cache", ents)
 	}
 	_, err = c.RetrieveStudy(ctx, t.TempDir(), "1.2.3.4", RetrieveOptions{})
 	if !errors.Is(err, ErrNotFound) {
@@ -667,5 +677,32 @@ func TestSortResults(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "1.1.9 1.2.1 1.2.9 1.2.3" {
 		t.Errorf("%v", got)
+	}
+}
+
+// Compressed instances come back as stored (transfer-syntax=*): without
+// it Orthanc transcodes, and answers 500 for JPEG 2000 it cannot decode.
+func TestRetrieveAsStored(t *testing.T) {
+	c := server(t)
+	dir := sharedData(t, "dicom-transfer-syntaxes/In")
+	resetServer(t)
+	files, err := CollectFiles(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%d files, %v", len(files), err)
+	}
+	res, err := c.Store(context.Background(), files, StoreOptions{})
+	if err != nil || len(res.Failed) != 0 {
+		t.Fatalf("store: %v %+v", err, res.Failed)
+	}
+	cache := t.TempDir()
+	for _, f := range files {
+		u, err := readInstanceUIDs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.RetrieveSeries(context.Background(), cache, u.study, u.series, RetrieveOptions{}); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		sameBytes(t, CachePath(cache, u.study, u.series, u.sop), f)
 	}
 }

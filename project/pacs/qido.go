@@ -423,3 +423,11 @@ func TagKey(name string) (key string, ok bool) {
 	}
 	return fmt.Sprintf("%04X%04X", info.Tag.Group, info.Tag.Element), true
 }
+
+// Check asks the server for one study: nil when the URL, the credentials
+// and the DICOMweb service all work (a "Test connection" button), else an
+// *Error whose Kind says which did not.
+func (c *Client) Check(ctx context.Context) error {
+	_, err := c.Search(ctx, Query{Level: Studies, Limit: 1})
+	return err
+}

@@ -19,7 +19,9 @@ import (
 
 // StoreOptions tunes a store.
 type StoreOptions struct {
-	// Progress, if set, is called as bytes go out and after each request.
+	// Progress, if set, is called as bytes go out and after each request;
+	// calls are serialized (the request body is written on its own
+	// goroutine), keep it quick.
 	Progress func(Progress)
 	// BatchBytes bounds the DICOM bytes of one STOW-RS request (default
 	// 64 MiB; a larger file goes alone).

@@ -5,18 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
-	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
-// Progress is how far a retrieve or a store has come. It is passed by
-// value to the caller's callback, on the goroutine doing the transfer.
+// Progress is how far a retrieve or a store has come, passed by value to
+// the caller's callback.
 type Progress struct {
 	Bytes     int64 // DICOM bytes received (retrieve) or sent (store) in this call
 	Instances int   // instances done: in the cache (retrieve) or answered (store)
@@ -28,6 +30,9 @@ type Progress struct {
 // RetrieveOptions tunes a retrieve.
 type RetrieveOptions struct {
 	// Progress, if set, is called after each instance and about every MiB.
+	// Calls are serialized but may come from the retrieving goroutine or
+	// its file workers; keep it quick (post to the UI), it holds up the
+	// transfer.
 	Progress func(Progress)
 	// NoSync skips the fsync of each cache file before its rename (faster
 	// on slow disks; a crash may then leave an empty file, which the next
@@ -111,87 +116,146 @@ func (c *Client) RetrieveStudy(ctx context.Context, root, studyUID string, opt R
 // RetrieveSeries makes sure every instance of a series is in the cache
 // under root (SeriesDir), fetching only those that are not there yet.
 //
-// It first lists the series' instances (QIDO), so it knows the total for
-// progress and what is missing. When most are missing it streams the
-// whole series in one WADO-RS response (the fastest way, and how a first
-// retrieve goes); when only a few are, it asks for those one by one, so a
-// retrieve that was cut short does not transfer again what it has. Each
-// instance is written to a temporary file and renamed into place whole. A
-// dropped connection or a 5xx is retried from what is in the cache, up to
-// the client's Retries times in a row without progress.
+// It asks the server how many instances the series has (a series-level
+// QIDO, which Orthanc answers from its index) and counts what the cache
+// holds. When most are missing (a first retrieve) it streams the whole
+// series in one WADO-RS response, the fastest way, skipping parts it has.
+// Otherwise, or after a stream that did not bring everything, it lists
+// the instances (instance-level QIDO: Orthanc reads every file for it,
+// about 0.45 s for 300, so it is not done up front) and asks for the
+// missing ones one by one when they are few, so a retrieve that was cut
+// short does not transfer again what it has. When the cache holds as many
+// instances as the server reports, nothing is fetched.
+//
+// Each instance is written to a temporary file and renamed into place
+// whole (after an fsync, done by background workers so the disk and the
+// network overlap). A dropped connection or a 5xx is retried from what is
+// in the cache, up to the client's Retries times in a row without
+// progress. Progress calls are serialized.
 func (c *Client) RetrieveSeries(ctx context.Context, root, studyUID, seriesUID string, opt RetrieveOptions) (*Retrieved, error) {
 	if !validUID(studyUID) || !validUID(seriesUID) {
 		return nil, fmt.Errorf("pacs: study %q or series %q is not a DICOM UID", studyUID, seriesUID)
 	}
 	seriesPath := "/studies/" + studyUID + "/series/" + seriesUID
-	insts, err := c.Search(ctx, Query{Level: Instances, StudyInstanceUID: studyUID, SeriesInstanceUID: seriesUID})
-	if err != nil {
-		return nil, err
-	}
-	if len(insts) == 0 {
-		return nil, &Error{Kind: KindNotFound, Op: "retrieve", Path: seriesPath, Detail: "no instances in this series"}
-	}
 	dir := SeriesDir(root, studyUID, seriesUID)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	w := &retrieval{c: c, dir: dir, opt: opt, have: map[string]bool{}, expected: map[string]bool{}}
-	for _, in := range insts {
-		if validUID(in.SOPInstanceUID) {
-			w.expected[in.SOPInstanceUID] = true
-		}
-	}
-	w.p.Total = len(w.expected)
-	for sop := range w.expected {
-		if cachedOK(filepath.Join(dir, sop+".dcm")) {
-			w.have[sop] = true
-			w.p.Instances++
-			w.p.Skipped++
-		}
-	}
-	skipped := w.p.Skipped
-	w.report(true)
-	fails := 0
-	for {
-		var missing []string
-		for sop := range w.expected {
-			if !w.have[sop] {
-				missing = append(missing, sop)
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			sop, ok := strings.CutSuffix(e.Name(), ".dcm")
+			if ok && validUID(sop) && e.Type().IsRegular() && cachedOK(filepath.Join(dir, e.Name())) {
+				w.have[sop] = true
 			}
 		}
-		if len(missing) == 0 {
-			break
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	w.p.Instances, w.p.Skipped = len(w.have), len(w.have)
+	skipped := w.p.Skipped
+	var err error
+	total, streamed := 0, false
+	if len(w.have) == 0 {
+		// A first retrieve: stream the series at once and ask for the
+		// count alongside (it only feeds progress and the check below).
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
 		}
-		sort.Strings(missing)
-		before := w.p.Instances
-		if len(missing)*2 > len(w.expected) {
+		type count struct {
+			n   int
+			err error
+		}
+		cc := make(chan count, 1)
+		go func() {
+			n, err := c.seriesCount(ctx, studyUID, seriesUID)
+			if err == nil {
+				w.mu.Lock()
+				w.p.Total = max(n, w.p.Instances)
+				w.mu.Unlock()
+			}
+			cc <- count{n, err}
+		}()
+		w.mu.Lock()
+		w.report(true)
+		w.mu.Unlock()
+		streamed = true
+		err = w.stream(ctx, seriesPath)
+		cnt := <-cc
+		if KindOf(err) == KindNotFound || (err == nil && KindOf(cnt.err) == KindNotFound && len(w.have) == 0) {
+			// Leave no empty folders for a UID that is not there.
+			os.Remove(dir)
+			os.Remove(filepath.Dir(dir))
+			if err == nil {
+				err = cnt.err
+			}
+			return nil, err
+		}
+		if cnt.err != nil && err == nil {
+			return nil, cnt.err
+		}
+		total = cnt.n
+	} else {
+		n, err := c.seriesCount(ctx, studyUID, seriesUID)
+		if err != nil {
+			return nil, err
+		}
+		total = n
+		w.p.Total = max(total, len(w.have))
+		w.report(true)
+	}
+	fails := 0
+	if err != nil {
+		if fails, err = w.retryable(ctx, err, 0, seriesPath); err != nil {
+			return nil, err
+		}
+	}
+	for total == 0 || len(w.have) < total || w.listed {
+		var missing []string
+		if !w.listed && !streamed && len(w.have)*2 < total {
+			streamed = true
 			err = w.stream(ctx, seriesPath)
 		} else {
-			for _, sop := range missing {
-				if err = w.stream(ctx, seriesPath+"/instances/"+sop); err != nil {
-					break
+			if !w.listed {
+				insts, err := c.Search(ctx, Query{Level: Instances, StudyInstanceUID: studyUID, SeriesInstanceUID: seriesUID})
+				if err != nil {
+					return nil, err
+				}
+				for _, in := range insts {
+					if validUID(in.SOPInstanceUID) {
+						w.expected[in.SOPInstanceUID] = true
+					}
+				}
+				w.listed = true
+				w.p.Total = len(w.expected)
+			}
+			for sop := range w.expected {
+				if !w.have[sop] {
+					missing = append(missing, sop)
 				}
 			}
-		}
-		progressed := w.p.Instances > before
-		if err == nil && !progressed {
-			return nil, &Error{Kind: KindProtocol, Op: "retrieve", Path: seriesPath,
-				Detail: fmt.Sprintf("the server listed %d instances it did not send", len(missing))}
+			if len(missing) == 0 {
+				break
+			}
+			sort.Strings(missing)
+			before := w.p.Instances
+			if len(missing)*2 > len(w.expected) {
+				err = w.stream(ctx, seriesPath)
+			} else {
+				for _, sop := range missing {
+					if err = w.stream(ctx, seriesPath+"/instances/"+sop); err != nil {
+						break
+					}
+				}
+			}
+			if err == nil && w.p.Instances == before {
+				return nil, &Error{Kind: KindProtocol, Op: "retrieve", Path: seriesPath,
+					Detail: fmt.Sprintf("the server listed %d instances it did not send", len(missing))}
+			}
 		}
 		if err != nil {
-			k := KindOf(err)
-			if k != KindUnreachable && k != KindServer {
+			if fails, err = w.retryable(ctx, err, fails, seriesPath); err != nil {
 				return nil, err
-			}
-			if progressed {
-				fails = 0
-			} else if fails++; fails > c.retries {
-				return nil, err
-			}
-			if e := c.sleep(ctx, fails); e != nil {
-				return nil, c.wrap("retrieve", seriesPath, e)
 			}
 		}
+		w.progressed = false
 	}
 	w.report(true)
 	r := &Retrieved{StudyInstanceUID: studyUID, Series: []string{seriesUID}, Skipped: skipped,
@@ -201,6 +265,40 @@ func (c *Client) RetrieveSeries(ctx context.Context, root, studyUID, seriesUID s
 	}
 	sort.Strings(r.Files)
 	return r, nil
+}
+
+// seriesCount asks how many instances a series has (a series-level QIDO,
+// which Orthanc answers from its index in a few ms).
+func (c *Client) seriesCount(ctx context.Context, studyUID, seriesUID string) (int, error) {
+	ser, err := c.Search(ctx, Query{Level: Series, StudyInstanceUID: studyUID, SeriesInstanceUID: seriesUID})
+	if err != nil {
+		return 0, err
+	}
+	if len(ser) == 0 {
+		return 0, &Error{Kind: KindNotFound, Op: "retrieve", Path: "/studies/" + studyUID + "/series/" + seriesUID,
+			Detail: "no such series in this study"}
+	}
+	return ser[0].NumberOfInstances, nil
+}
+
+// retryable decides after a failed attempt: err itself when it is not
+// worth another try (or the tries without progress are used up), else nil
+// after the backoff, with the updated count of failures in a row.
+func (w *retrieval) retryable(ctx context.Context, err error, fails int, path string) (int, error) {
+	k := KindOf(err)
+	if k != KindUnreachable && k != KindServer {
+		return fails, err
+	}
+	if w.progressed {
+		fails = 0
+	} else if fails++; fails > w.c.retries {
+		return fails, err
+	}
+	w.progressed = false
+	if e := w.c.sleep(ctx, fails); e != nil {
+		return fails, w.c.wrap("retrieve", path, e)
+	}
+	return fails, nil
 }
 
 // cachedOK reports whether a cache file is there and starts like DICOM
@@ -218,17 +316,33 @@ func cachedOK(path string) bool {
 
 // retrieval is the state of one series retrieve across its attempts.
 type retrieval struct {
-	c          *Client
-	dir        string
-	opt        RetrieveOptions
-	have       map[string]bool
-	expected   map[string]bool
+	c        *Client
+	dir      string
+	opt      RetrieveOptions
+	have     map[string]bool // in the cache or on its way there (main goroutine only)
+	expected map[string]bool // the instance listing, once listed
+	listed   bool
+
+	mu         sync.Mutex // guards what the fsync workers update:
 	p          Progress
 	fetched    int
-	lastReport time.Time
+	progressed bool
 	lastBytes  int64
+	werr       error
+
+	jobs chan renameJob
+	wg   sync.WaitGroup
+	head prefix // reused from part to part (main goroutine)
 }
 
+// renameJob is a complete temporary file to sync and rename into place.
+type renameJob struct {
+	tmp   *os.File
+	final string
+}
+
+// report calls the progress callback; w.mu must be held or no worker
+// running.
 func (w *retrieval) report(force bool) {
 	if w.opt.Progress == nil {
 		return
@@ -238,6 +352,73 @@ func (w *retrieval) report(force bool) {
 	}
 	w.lastBytes = w.p.Bytes
 	w.opt.Progress(w.p)
+}
+
+// startWorkers starts the goroutines that fsync and rename finished parts
+// while the next ones arrive. Eight, with room for 64 files queued: with
+// four and 16, fsyncs on a busy disk held up the stream (0.62–0.76× curl
+// against 0.87–0.89× in the same conditions).
+func (w *retrieval) startWorkers() {
+	w.jobs = make(chan renameJob, 64)
+	for i := 0; i < 8; i++ {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for j := range w.jobs {
+				err := w.place(j, true)
+				w.mu.Lock()
+				if err != nil && w.werr == nil {
+					w.werr = err
+				}
+				if err == nil {
+					w.done()
+				}
+				w.mu.Unlock()
+			}
+		}()
+	}
+}
+
+// stopWorkers waits for the queued renames and returns the first failure.
+func (w *retrieval) stopWorkers() error {
+	if w.jobs == nil {
+		return nil
+	}
+	close(w.jobs)
+	w.wg.Wait()
+	w.jobs = nil
+	return w.werr
+}
+
+// place syncs (unless NoSync), closes and renames a finished part.
+func (w *retrieval) place(j renameJob, sync bool) error {
+	if sync && !w.opt.NoSync {
+		if err := j.tmp.Sync(); err != nil {
+			j.tmp.Close()
+			os.Remove(j.tmp.Name())
+			return localError{err}
+		}
+	}
+	if err := j.tmp.Close(); err != nil {
+		os.Remove(j.tmp.Name())
+		return localError{err}
+	}
+	if err := os.Rename(j.tmp.Name(), j.final); err != nil {
+		os.Remove(j.tmp.Name())
+		return localError{err}
+	}
+	return nil
+}
+
+// done counts one instance now in the cache; w.mu held.
+func (w *retrieval) done() {
+	w.fetched++
+	w.p.Instances++
+	w.progressed = true
+	if w.p.Instances > w.p.Total {
+		w.p.Total = w.p.Instances
+	}
+	w.report(true)
 }
 
 var errStalled = errors.New("no data received within the timeout")
@@ -259,18 +440,36 @@ func (w *retrieval) stream(ctx context.Context, path string) error {
 		return &Error{Kind: KindProtocol, Op: "retrieve", Path: path,
 			Detail: fmt.Sprintf("Content-Type %q is not multipart/related with a boundary", resp.Header.Get("Content-Type"))}
 	}
-	body := &idleReader{r: resp.Body, t: idle, d: w.c.timeout}
-	mr := multipart.NewReader(body, params["boundary"])
-	buf := make([]byte, 256<<10)
+	return w.parts(ctx, &idleReader{r: resp.Body, t: idle, d: w.c.timeout}, params["boundary"], path)
+}
+
+// parts files each part of a multipart/related body, waiting at the end
+// for the renames in flight.
+func (w *retrieval) parts(ctx context.Context, body io.Reader, boundary, path string) error {
+	// Close and rename happen on the workers even without fsync: done
+	// inline they cost as much as the fsyncs done alongside (measured).
+	w.startWorkers()
+	err := w.eachPart(ctx, body, boundary, path)
+	if werr := w.stopWorkers(); werr != nil {
+		return werr
+	}
+	return err
+}
+
+func (w *retrieval) eachPart(ctx context.Context, body io.Reader, boundary, path string) error {
+	ps := newPartScanner(body, boundary)
 	for {
-		part, err := mr.NextRawPart()
+		h, err := ps.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
+			if errors.Is(err, errMultipart) {
+				return &Error{Kind: KindProtocol, Op: "retrieve", Path: path, Detail: err.Error()}
+			}
 			return w.stallErr(ctx, path, err)
 		}
-		if err := w.save(part, buf); err != nil {
+		if err := w.save(h, ps); err != nil {
 			var pe *Error
 			if errors.As(err, &pe) {
 				pe.Path = path
@@ -306,8 +505,8 @@ func isLocal(err error) bool {
 
 // save writes one part to a temporary file, reads its SOP Instance UID and
 // renames it into place (or drops it when the cache has it already).
-func (w *retrieval) save(part *multipart.Part, buf []byte) (err error) {
-	if ct := part.Header.Get("Content-Type"); ct != "" {
+func (w *retrieval) save(h textproto.MIMEHeader, ps *partScanner) (err error) {
+	if ct := h.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); !strings.EqualFold(mt, "application/dicom") {
 			return &Error{Kind: KindProtocol, Op: "retrieve", Detail: fmt.Sprintf("a part of type %q, not application/dicom", ct)}
 		}
@@ -322,13 +521,12 @@ func (w *retrieval) save(part *multipart.Part, buf []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	head := &prefix{max: 16 << 10}
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, head, progressWriter{w}), part, buf)
-	_ = n
-	if err != nil {
-		if _, ok := err.(*os.PathError); ok {
-			return localError{err}
-		}
+	head := &w.head
+	head.b, head.max = head.b[:0], 16<<10
+	// A part's Read returns at most 4 KiB (multipart scans for the
+	// boundary in 4 KiB peeks): gather writes, or there is a write(2) per
+	// 4 KiB.
+	if _, err := ps.copyPart(io.MultiWriter(fileWriter{tmp}, head, progressWriter{w})); err != nil {
 		return err
 	}
 	sop := ""
@@ -348,35 +546,48 @@ func (w *retrieval) save(part *multipart.Part, buf []byte) (err error) {
 		os.Remove(tmp.Name())
 		return nil
 	}
-	if !w.opt.NoSync {
-		if err := tmp.Sync(); err != nil {
-			return localError{err}
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return localError{err}
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(w.dir, sop+".dcm")); err != nil {
-		return localError{err}
-	}
 	w.have[sop] = true
-	w.fetched++
-	w.p.Instances++
-	if !w.expected[sop] {
-		// Added to the series since it was listed.
-		w.expected[sop] = true
-		w.p.Total++
+	j := renameJob{tmp: tmp, final: filepath.Join(w.dir, sop+".dcm")}
+	if w.jobs != nil {
+		w.mu.Lock()
+		werr := w.werr
+		w.mu.Unlock()
+		if werr != nil {
+			return werr
+		}
+		w.jobs <- j
+		return nil
 	}
-	w.report(true)
+	if err := w.place(j, false); err != nil {
+		delete(w.have, sop)
+		return err
+	}
+	w.mu.Lock()
+	w.done()
+	w.mu.Unlock()
 	return nil
+}
+
+// fileWriter marks write failures as local (a full disk is not cured by
+// retrying the network).
+type fileWriter struct{ w io.Writer }
+
+func (f fileWriter) Write(b []byte) (int, error) {
+	n, err := f.w.Write(b)
+	if err != nil {
+		err = localError{err}
+	}
+	return n, err
 }
 
 // progressWriter counts the bytes of parts as they arrive.
 type progressWriter struct{ w *retrieval }
 
 func (p progressWriter) Write(b []byte) (int, error) {
+	p.w.mu.Lock()
 	p.w.p.Bytes += int64(len(b))
 	p.w.report(false)
+	p.w.mu.Unlock()
 	return len(b), nil
 }
 
