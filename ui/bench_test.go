@@ -105,3 +105,42 @@ func BenchmarkOpenSeries(b *testing.B) {
 	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-slice")
 	b.ReportMetric(float64(loaded.Milliseconds())/float64(b.N), "ms-loaded")
 }
+
+// BenchmarkOpenFromPACS is Open from PACS on a whole series: from
+// Retrieve and Open to the first slice on screen and to fully loaded,
+// against an in-process DICOMweb server (loopback HTTP; the real Orthanc's
+// retrieve speed is project/pacs's benchmark). Every run starts from an
+// empty cache.
+func BenchmarkOpenFromPACS(b *testing.B) {
+	dir := os.Getenv("DELINEATE_BENCH_SERIES")
+	if dir == "" {
+		b.Skip("DELINEATE_BENCH_SERIES is not set (scripts/make_bench_series.py makes one)")
+	}
+	_, srv := newFakeDICOMweb(b, dir)
+	var first, loaded time.Duration
+	for i := 0; i < b.N; i++ {
+		ws := newTestWorkstation(b)
+		ws.pacsCache = b.TempDir()
+		testPACSServer(ws, srv.URL)
+		ws.openPACSBrowser()
+		pb := ws.pacsWin
+		pb.search()
+		waitFor(b, "the study", func() bool { return len(pb.studies) == 1 })
+		pb.studyList.Select(0)
+		waitFor(b, "its series", func() bool { return len(pb.series) == 1 })
+		pb.seriesList.Select(0)
+		start := time.Now()
+		pb.retrieveAndOpen()
+		waitFor(b, "the first slice", func() bool { return ws.scene != nil && ws.pacsFrom != nil })
+		ws.views[viewer.Axial].Refresh()
+		first += time.Since(start)
+		vol := ws.scene.Volume
+		waitFor(b, "the whole series", func() bool { return vol.Arriving.Done() && ws.panel.counts != nil })
+		loaded += time.Since(start)
+		pb.win.Close()
+		ws.win.Close()
+		releaseMemory()
+	}
+	b.ReportMetric(float64(first.Milliseconds())/float64(b.N), "ms-first-slice")
+	b.ReportMetric(float64(loaded.Milliseconds())/float64(b.N), "ms-loaded")
+}

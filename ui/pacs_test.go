@@ -38,7 +38,7 @@ type fakeInstance struct {
 	data                                []byte
 }
 
-func newFakeDICOMweb(t *testing.T, dir string) (*fakeDICOMweb, *httptest.Server) {
+func newFakeDICOMweb(t testing.TB, dir string) (*fakeDICOMweb, *httptest.Server) {
 	f := &fakeDICOMweb{user: "tester", pass: "s3cret"}
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.dcm"))
 	for _, p := range paths {
