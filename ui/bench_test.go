@@ -116,12 +116,12 @@ func BenchmarkOpenFromPACS(b *testing.B) {
 	if dir == "" {
 		b.Skip("DELINEATE_BENCH_SERIES is not set (scripts/make_bench_series.py makes one)")
 	}
-	_, srv := newFakeDICOMweb(b, dir)
+	srv := fakePACS(b, dir)
 	var first, loaded time.Duration
 	for i := 0; i < b.N; i++ {
 		ws := newTestWorkstation(b)
 		ws.pacsCache = b.TempDir()
-		testPACSServer(ws, srv.URL)
+		testPACSServer(ws, srv)
 		ws.openPACSBrowser()
 		pb := ws.pacsWin
 		pb.search()

@@ -1,150 +1,29 @@
 package ui
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	dcm "github.com/suyashkumar/dicom"
-	"github.com/suyashkumar/dicom/pkg/tag"
-
+	"delineate/project/pacs/pacstest"
 	"delineate/viewer/dicom"
 )
 
-// fakeDICOMweb answers the QIDO and WADO requests the browser makes, from
-// a folder of DICOM files, and takes STOW-RS stores (as Orthanc answers
-// them; the real Orthanc is exercised by project/pacs's tests).
-type fakeDICOMweb struct {
-	mu     sync.Mutex
-	files  []fakeInstance
-	stored [][]byte
-	user   string
-	pass   string
-}
-
-type fakeInstance struct {
-	study, series, sop, class, modality string
-	data                                []byte
-}
-
-func newFakeDICOMweb(t testing.TB, dir string) (*fakeDICOMweb, *httptest.Server) {
-	f := &fakeDICOMweb{user: "tester", pass: "s3cret"}
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.dcm"))
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds, err := dcm.ParseUntilEOF(bytes.NewReader(b), nil, dcm.SkipPixelData())
-		if err != nil {
-			t.Fatal(err)
-		}
-		get := func(tg tag.Tag) string {
-			e, err := ds.FindElementByTag(tg)
-			if err != nil {
-				return ""
-			}
-			return strings.Trim(fmt.Sprint(e.Value.GetValue()), "[]")
-		}
-		f.files = append(f.files, fakeInstance{get(tag.StudyInstanceUID), get(tag.SeriesInstanceUID), get(tag.SOPInstanceUID), get(tag.SOPClassUID), get(tag.Modality), b})
+// fakePACS serves the DICOM files of dir over DICOMweb (pacstest; the
+// real Orthanc is exercised by project/pacs's tests).
+func fakePACS(t testing.TB, dir string) *pacstest.Server {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.dcm"))
+	if len(files) == 0 {
+		t.Fatalf("no DICOM files in %s", dir)
 	}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
+	return pacstest.New(t, files...)
 }
 
-func (f *fakeDICOMweb) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if u, p, ok := r.BasicAuth(); !ok || u != f.user || p != f.pass {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/dicom-web"), "/"), "/")
-	str := func(v string) map[string]any { return map[string]any{"vr": "UI", "Value": []any{v}} }
-	var out []map[string]any
-	switch {
-	case r.Method == http.MethodPost && len(parts) == 1 && parts[0] == "studies":
-		f.stow(w, r)
-		return
-	case len(parts) == 1 && parts[0] == "studies":
-		if len(f.files) > 0 {
-			x := f.files[0]
-			out = append(out, map[string]any{"0020000D": str(x.study), "00080020": map[string]any{"vr": "DA", "Value": []any{"20000101"}},
-				"00081030": map[string]any{"vr": "LO", "Value": []any{"Fixture CT"}}, "00080061": map[string]any{"vr": "CS", "Value": []any{"CT"}},
-				"00201206": map[string]any{"vr": "IS", "Value": []any{1}}, "00201208": map[string]any{"vr": "IS", "Value": []any{len(f.files)}}})
-		}
-	case len(parts) == 3 && parts[2] == "series":
-		x := f.files[0]
-		out = append(out, map[string]any{"0020000D": str(x.study), "0020000E": str(x.series), "00080060": map[string]any{"vr": "CS", "Value": []any{"CT"}},
-			"00200011": map[string]any{"vr": "IS", "Value": []any{2}}, "0008103E": map[string]any{"vr": "LO", "Value": []any{"Axial"}},
-			"00201209": map[string]any{"vr": "IS", "Value": []any{len(f.files)}}})
-	case len(parts) == 5 && parts[4] == "instances":
-		for _, x := range f.files {
-			out = append(out, map[string]any{"0020000D": str(x.study), "0020000E": str(x.series), "00080018": str(x.sop), "00080016": str(x.class)})
-		}
-	case len(parts) == 4 || len(parts) == 6: // WADO-RS series or instance
-		mw := multipart.NewWriter(w)
-		w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=`+mw.Boundary())
-		for _, x := range f.files {
-			if len(parts) == 6 && x.sop != parts[5] {
-				continue
-			}
-			pw, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/dicom"}})
-			pw.Write(x.data)
-		}
-		mw.Close()
-		return
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "application/dicom+json")
-	json.NewEncoder(w).Encode(out)
-}
-
-// stow stores every part and lists it as Orthanc does.
-func (f *fakeDICOMweb) stow(w http.ResponseWriter, r *http.Request) {
-	_, params, _ := mimeParams(r.Header.Get("Content-Type"))
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	var refs []any
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			break
-		}
-		b, _ := io.ReadAll(p)
-		f.mu.Lock()
-		f.stored = append(f.stored, b)
-		f.mu.Unlock()
-		ds, err := dcm.ParseUntilEOF(bytes.NewReader(b), nil, dcm.SkipPixelData())
-		if err != nil {
-			continue
-		}
-		e, _ := ds.FindElementByTag(tag.SOPInstanceUID)
-		c, _ := ds.FindElementByTag(tag.SOPClassUID)
-		refs = append(refs, map[string]any{
-			"00081150": map[string]any{"vr": "UI", "Value": []any{strings.Trim(fmt.Sprint(c.Value.GetValue()), "[]")}},
-			"00081155": map[string]any{"vr": "UI", "Value": []any{strings.Trim(fmt.Sprint(e.Value.GetValue()), "[]")}},
-		})
-	}
-	w.Header().Set("Content-Type", "application/dicom+json")
-	json.NewEncoder(w).Encode(map[string]any{"00081199": map[string]any{"vr": "SQ", "Value": refs}, "00081198": map[string]any{"vr": "SQ"}})
-}
-
-func testPACSServer(ws *Workstation, url string) pacsServer {
-	s := pacsServer{Name: "test PACS", URL: url + "/dicom-web", Auth: "basic", User: "tester"}
+func testPACSServer(ws *Workstation, srv *pacstest.Server) pacsServer {
+	s := pacsServer{Name: "test PACS", URL: srv.Root(), Auth: "basic", User: pacstest.User}
 	ws.savePACSServers([]pacsServer{s})
-	ws.pacsSecrets = map[string]string{s.secretKey(): "s3cret"}
+	ws.pacsSecrets = map[string]string{s.secretKey(): pacstest.Password}
 	return s
 }
 
@@ -152,15 +31,15 @@ func testPACSServer(ws *Workstation, url string) pacsServer {
 // series, and Retrieve fetches the series into the cache and opens it;
 // a wrong password says what to do.
 func TestPACSBrowserSearchRetrieveOpen(t *testing.T) {
-	_, srv := newFakeDICOMweb(t, filepath.Join("..", "testdata", "conformance", "seg", "series"))
+	srv := fakePACS(t, filepath.Join("..", "testdata", "conformance", "seg", "series"))
 	ws := newTestWorkstation(t)
 	ws.pacsCache = t.TempDir()
-	s := testPACSServer(ws, srv.URL)
+	s := testPACSServer(ws, srv)
 	ws.openPACSBrowser()
 	b := ws.pacsWin
 	b.search()
 	waitFor(t, "the study", func() bool { return len(b.studies) == 1 })
-	if line := b.studyLine(b.studies[0]); !strings.Contains(line, "2000-01-01") || !strings.Contains(line, "Fixture CT") || !strings.Contains(line, "3 images") {
+	if line := b.studyLine(b.studies[0]); !strings.Contains(line, "2000-01-01") || !strings.Contains(line, "(no description)") || !strings.Contains(line, "3 images") {
 		t.Errorf("study row %q", line)
 	}
 	b.studyList.Select(0)
@@ -181,16 +60,14 @@ func TestPACSBrowserSearchRetrieveOpen(t *testing.T) {
 	b.win.Close()
 }
 
-func mimeParams(v string) (string, map[string]string, error) { return mime.ParseMediaType(v) }
-
 // Send Labels to PACS: labels drawn on a study opened from PACS go back as
 // a DICOM SEG that the server lists as stored, and that reads back as the
 // same labels.
 func TestSendLabelsToPACS(t *testing.T) {
-	fake, srv := newFakeDICOMweb(t, filepath.Join("..", "testdata", "conformance", "seg", "series"))
+	srv := fakePACS(t, filepath.Join("..", "testdata", "conformance", "seg", "series"))
 	ws := newTestWorkstation(t)
 	ws.pacsCache = t.TempDir()
-	s := testPACSServer(ws, srv.URL)
+	s := testPACSServer(ws, srv)
 	ws.openPACSBrowser()
 	b := ws.pacsWin
 	b.search()
@@ -210,13 +87,12 @@ func TestSendLabelsToPACS(t *testing.T) {
 	waitFor(t, "the SEG written", func() bool { return ws.pacsPending != nil })
 	ws.storeSEG(s, ws.pacsPending)
 	waitFor(t, "the SEG stored", func() bool { return strings.HasPrefix(ws.status.Text, "Stored on test PACS") })
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	if len(fake.stored) != 1 {
-		t.Fatalf("%d files stored", len(fake.stored))
+	stored := srv.Stored()
+	if len(stored) != 1 || stored[0].Modality != "SEG" {
+		t.Fatalf("%d files stored", len(stored))
 	}
 	path := filepath.Join(t.TempDir(), "back.dcm")
-	os.WriteFile(path, fake.stored[0], 0o644)
+	os.WriteFile(path, stored[0].Data, 0o644)
 	seg, err := dicom.ReadSEG(path)
 	if err != nil {
 		t.Fatal(err)

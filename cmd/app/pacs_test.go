@@ -4,11 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +12,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"delineate/project/pacs"
+	"delineate/project/pacs/pacstest"
 )
 
 // The CLI over a small fake DICOMweb server (the client itself is tested
@@ -28,66 +24,12 @@ const (
 	segSOP   = "2.25.150757018533875411389629932898043578773"
 )
 
-func fakeDICOMweb(t *testing.T) (url string, stored *int) {
+// fakeDICOMweb serves the fixture SEG (pacstest, the in-process server);
+// its Stored lists what STOW-RS stored on it.
+func fakeDICOMweb(t *testing.T) (url string, srv *pacstest.Server) {
 	t.Helper()
-	seg, err := os.ReadFile(segPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	attr := func(vr string, v ...any) map[string]any { return map[string]any{"vr": vr, "Value": v} }
-	study := map[string]any{"0020000D": attr("UI", segStudy), "00080020": attr("DA", "20000101"), "00081030": attr("LO", "Fixture study"),
-		"00080061": attr("CS", "SEG"), "00201206": attr("IS", 1), "00201208": attr("IS", 1), "00080050": attr("SH", "ACC9"),
-		"00100010": attr("PN", map[string]string{"Alphabetic": "Fixture^Synthetic"}), "00100020": attr("LO", "FIX-1")}
-	series := map[string]any{"0020000D": attr("UI", segStudy), "0020000E": attr("UI", segSer), "00080060": attr("CS", "SEG"),
-		"00200011": attr("IS", 3), "00201209": attr("IS", 1), "0008103E": attr("LO", "Labels")}
-	inst := map[string]any{"0020000D": attr("UI", segStudy), "0020000E": attr("UI", segSer), "00080018": attr("UI", segSOP),
-		"00080060": attr("CS", "SEG"), "00200013": attr("IS", 1)}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "tester" || p != "pw-9" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="fake"`)
-			w.WriteHeader(401)
-			return
-		}
-		p := strings.TrimPrefix(r.URL.Path, "/dicom-web")
-		js := func(v any) { json.NewEncoder(w).Encode([]any{v}) }
-		switch {
-		case r.Method == "POST" && p == "/studies":
-			_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			mr := multipart.NewReader(r.Body, params["boundary"])
-			var refs []any
-			for {
-				part, err := mr.NextPart()
-				if err != nil {
-					break
-				}
-				b, _ := io.ReadAll(part)
-				if bytes.Equal(b, seg) {
-					refs = append(refs, map[string]any{"00081155": attr("UI", segSOP)})
-					n++
-				}
-			}
-			json.NewEncoder(w).Encode(map[string]any{"00081199": map[string]any{"vr": "SQ", "Value": refs}})
-		case p == "/studies":
-			js(study)
-		case p == "/studies/"+segStudy+"/series" || p == "/series":
-			js(series)
-		case p == "/studies/"+segStudy+"/series/"+segSer+"/instances":
-			js(inst)
-		case p == "/studies/"+segStudy+"/series/"+segSer || p == "/studies/"+segStudy+"/series/"+segSer+"/instances/"+segSOP:
-			mw := multipart.NewWriter(w)
-			w.Header().Set("Content-Type", `multipart/related; type="application/dicom"; boundary=`+mw.Boundary())
-			pw, _ := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/dicom"}})
-			pw.Write(seg)
-			mw.Close()
-		default:
-			w.WriteHeader(404)
-			io.WriteString(w, `{"Message":"Accessing an inexistent item"}`)
-		}
-	})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL + "/dicom-web", &n
+	srv = pacstest.New(t, segPath)
+	return srv.Root(), srv
 }
 
 func secretFile(t *testing.T, s string) string {
@@ -99,7 +41,7 @@ func secretFile(t *testing.T, s string) string {
 }
 
 func TestPACSUsage(t *testing.T) {
-	pw := secretFile(t, "pw-9")
+	pw := secretFile(t, pacstest.Password)
 	for _, args := range [][]string{
 		{"pacs"}, {"pacs", "find"}, {"pacs", "query"}, {"pacs", "query", "--url", "http://x", "--password", "hunter2"},
 		{"pacs", "query", "--url", "http://x", "--level", "patient"}, {"pacs", "query", "--url", "http://x", "--date", "2022"},
@@ -118,39 +60,39 @@ func TestPACSUsage(t *testing.T) {
 
 func TestPACSQuery(t *testing.T) {
 	url, _ := fakeDICOMweb(t)
-	pw := secretFile(t, "pw-9")
-	code, out, errs := cli(t, "pacs", "query", "--url", url, "--user", "tester", "--password-file", pw, "--modality", "SEG", "--date", "20000101-20001231")
+	pw := secretFile(t, pacstest.Password)
+	code, out, errs := cli(t, "pacs", "query", "--url", url, "--user", pacstest.User, "--password-file", pw, "--modality", "SEG", "--date", "20000101-20001231")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, segStudy) || !strings.Contains(out, "2000-01-01") || !strings.Contains(out, "Fixture study") {
+	if !strings.Contains(out, segStudy) || !strings.Contains(out, "2000-01-01") || !strings.Contains(out, "SEG") {
 		t.Errorf("table:\n%s", out)
 	}
-	if strings.Contains(out+errs, "Synthetic") || strings.Contains(out+errs, "FIX-1") || strings.Contains(out+errs, "ACC9") {
+	if strings.Contains(out+errs, "Synthetic") || strings.Contains(out+errs, "FIXTURE-SEG") {
 		t.Errorf("patient data without --phi:\n%s", out)
 	}
-	_, out, _ = cli(t, "pacs", "query", "--url", url, "--user", "tester", "--password-file", pw, "--phi")
-	if !strings.Contains(out, "Fixture^Synthetic") || !strings.Contains(out, "FIX-1") {
+	_, out, _ = cli(t, "pacs", "query", "--url", url, "--user", pacstest.User, "--password-file", pw, "--phi")
+	if !strings.Contains(out, "Fixture^Synthetic") || !strings.Contains(out, "FIXTURE-SEG") {
 		t.Errorf("--phi table:\n%s", out)
 	}
-	code, out, _ = cli(t, "pacs", "query", "--url", url, "--user", "tester", "--password-file", pw, "--level", "series", "--json")
+	code, out, _ = cli(t, "pacs", "query", "--url", url, "--user", pacstest.User, "--password-file", pw, "--level", "series", "--json")
 	var rs []pacsResult
 	if err := json.Unmarshal([]byte(out), &rs); code != 0 || err != nil || len(rs) != 1 || rs[0].SeriesInstanceUID != segSer ||
 		rs[0].Modality != "SEG" || rs[0].Instances != 1 || rs[0].PatientName != "" {
 		t.Errorf("--json: exit %d, %v, %+v", code, err, rs)
 	}
 	bad := secretFile(t, "wrong-7")
-	code, _, errs = cli(t, "pacs", "query", "--url", url, "--user", "tester", "--password-file", bad)
+	code, _, errs = cli(t, "pacs", "query", "--url", url, "--user", pacstest.User, "--password-file", bad)
 	if code != 1 || !strings.Contains(errs, "wrong user name or password") || strings.Contains(errs, "wrong-7") {
 		t.Errorf("wrong password: exit %d, %q", code, errs)
 	}
 }
 
 func TestPACSRetrieveStore(t *testing.T) {
-	url, stored := fakeDICOMweb(t)
-	pw := secretFile(t, "pw-9")
+	url, srv := fakeDICOMweb(t)
+	pw := secretFile(t, pacstest.Password)
 	dir := t.TempDir()
-	args := []string{"pacs", "retrieve", "--url", url, "--user", "tester", "--password-file", pw, "--study", segStudy, "--out", dir}
+	args := []string{"pacs", "retrieve", "--url", url, "--user", pacstest.User, "--password-file", pw, "--study", segStudy, "--out", dir}
 	code, out, errs := cli(t, args...)
 	if code != 0 || !strings.Contains(out, "1 fetched, 0 already there") {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
@@ -164,29 +106,29 @@ func TestPACSRetrieveStore(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 fetched, 1 already there") {
 		t.Errorf("second retrieve: %s", out)
 	}
-	code, out, errs = cli(t, "pacs", "retrieve", "--url", url, "--user", "tester", "--password-file", pw, "--study", "1.2.3", "--out", dir)
+	code, out, errs = cli(t, "pacs", "retrieve", "--url", url, "--user", pacstest.User, "--password-file", pw, "--study", "1.2.3", "--out", dir)
 	if code != 1 || !strings.Contains(errs, "not found") {
 		t.Errorf("unknown study: exit %d, %s", code, errs)
 	}
 	notDICOM := filepath.Join(t.TempDir(), "x.dcm")
 	os.WriteFile(notDICOM, []byte("nope"), 0o644)
-	code, out, errs = cli(t, "pacs", "store", "--url", url, "--user", "tester", "--password-file", pw, segPath, notDICOM)
-	if code != 1 || *stored != 1 || !strings.Contains(out, "stored 1 of 2 files") || !strings.Contains(out, "x.dcm: not a DICOM file") {
-		t.Errorf("store: exit %d, %d stored, %s %s", code, *stored, out, errs)
+	code, out, errs = cli(t, "pacs", "store", "--url", url, "--user", pacstest.User, "--password-file", pw, segPath, notDICOM)
+	if code != 1 || len(srv.Stored()) != 1 || !strings.Contains(out, "stored 1 of 2 files") || !strings.Contains(out, "x.dcm: not a DICOM file") {
+		t.Errorf("store: exit %d, %d stored, %s %s", code, len(srv.Stored()), out, errs)
 	}
 }
 
 func TestPACSKeyring(t *testing.T) {
 	keyring.MockInit()
 	url, _ := fakeDICOMweb(t)
-	code, _, errs := cli(t, "pacs", "query", "--url", url, "--user", "tester")
+	code, _, errs := cli(t, "pacs", "query", "--url", url, "--user", pacstest.User)
 	if code != 2 || !strings.Contains(errs, "pacs keyring") {
 		t.Errorf("no password anywhere: exit %d, %s", code, errs)
 	}
-	if err := pacsKeyring([]string{"--url", url, "--user", "tester"}, strings.NewReader("pw-9\n"), io.Discard); err != nil {
+	if err := pacsKeyring([]string{"--url", url, "--user", pacstest.User}, strings.NewReader(pacstest.Password+"\n"), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := cli(t, "pacs", "query", "--url", url, "--user", "tester")
+	code, out, errs := cli(t, "pacs", "query", "--url", url, "--user", pacstest.User)
 	if code != 0 || !strings.Contains(out, segStudy) {
 		t.Errorf("password from the keyring: exit %d, %s %s", code, out, errs)
 	}
