@@ -46,7 +46,7 @@ func LabelsOn(img *viewer.Volume, path string) (*viewer.Volume, error) {
 		if err != nil {
 			return nil, fmt.Errorf("labels: %w", err)
 		}
-		lm, err := seg.LabelsOn(img.Geometry)
+		lm, err := seg.LabelsOnVolume(img)
 		if err != nil {
 			return nil, fmt.Errorf("labels: %w", err)
 		}

@@ -382,7 +382,7 @@ func (ws *Workstation) openLabelsNamed(path string, table *viewer.LabelTable) {
 			var seg *dicom.SEG
 			if seg, err = dicom.ReadSEG(path); err == nil {
 				var m *viewer.LabelMap
-				if m, err = seg.LabelsOn(sc.Volume.Geometry); err == nil {
+				if m, err = seg.LabelsOnVolume(sc.Volume); err == nil {
 					lab, segTable = m.Volume, &m.Table
 				}
 			}

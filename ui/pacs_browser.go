@@ -198,11 +198,32 @@ func (b *pacsBrowser) search() {
 			return
 		}
 	}
+	b.status.SetText("Searching…")
+	b.query(c, q, func(rs []pacs.Result) {
+		b.studies, b.series, b.study, b.pick = rs, nil, -1, -1
+		b.studyList.UnselectAll()
+		b.studyList.Refresh()
+		b.seriesList.Refresh()
+		b.retrieve.Disable()
+		switch {
+		case len(rs) == 0:
+			b.status.SetText("No study matches")
+		case len(rs) == q.Limit:
+			b.status.SetText(fmt.Sprintf("The first %d studies: narrow the search to see others", len(rs)))
+		default:
+			b.status.SetText(fmt.Sprintf("%d studies", len(rs)))
+		}
+	})
+}
+
+// query runs a QIDO search in the background, cancelling the one running,
+// and hands its results to done on the UI goroutine unless a newer search
+// or a close came first; an error goes to the status line.
+func (b *pacsBrowser) query(c *pacs.Client, q pacs.Query, done func([]pacs.Result)) {
 	b.stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	gen := b.gen
-	b.status.SetText("Searching…")
 	go func() {
 		rs, err := c.Search(ctx, q)
 		do(func() {
@@ -215,19 +236,7 @@ func (b *pacsBrowser) search() {
 				b.status.SetText(pacsErrorText(err))
 				return
 			}
-			b.studies, b.series, b.study, b.pick = rs, nil, -1, -1
-			b.studyList.UnselectAll()
-			b.studyList.Refresh()
-			b.seriesList.Refresh()
-			b.retrieve.Disable()
-			switch {
-			case len(rs) == 0:
-				b.status.SetText("No study matches")
-			case len(rs) == q.Limit:
-				b.status.SetText(fmt.Sprintf("The first %d studies: narrow the search to see others", len(rs)))
-			default:
-				b.status.SetText(fmt.Sprintf("%d studies", len(rs)))
-			}
+			done(rs)
 		})
 	}()
 }
@@ -238,34 +247,17 @@ func (b *pacsBrowser) pickStudy(i int) {
 	if !ok || i < 0 || i >= len(b.studies) {
 		return
 	}
-	b.stop()
 	b.study, b.pick = i, -1
 	b.series = nil
 	b.seriesList.UnselectAll()
 	b.seriesList.Refresh()
 	b.retrieve.SetText("Retrieve and Open Study")
 	b.retrieve.Enable()
-	ctx, cancel := context.WithCancel(context.Background())
-	b.cancel = cancel
-	gen := b.gen
-	uid := b.studies[i].StudyInstanceUID
-	go func() {
-		rs, err := c.Search(ctx, pacs.Query{Level: pacs.Series, StudyInstanceUID: uid})
-		do(func() {
-			if gen != b.gen {
-				return
-			}
-			b.cancel = nil
-			cancel()
-			if err != nil {
-				b.status.SetText(pacsErrorText(err))
-				return
-			}
-			b.series = rs
-			b.seriesList.Refresh()
-			b.status.SetText(fmt.Sprintf("%d series: pick one, or retrieve the whole study", len(rs)))
-		})
-	}()
+	b.query(c, pacs.Query{Level: pacs.Series, StudyInstanceUID: b.studies[i].StudyInstanceUID}, func(rs []pacs.Result) {
+		b.series = rs
+		b.seriesList.Refresh()
+		b.status.SetText(fmt.Sprintf("%d series: pick one, or retrieve the whole study", len(rs)))
+	})
 }
 
 // retrieveAndOpen fetches the picked series (or the study) into the cache

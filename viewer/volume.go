@@ -184,6 +184,10 @@ type Volume struct {
 	Description string         // series description, free of patient identity
 	Windows     []WindowPreset // presets from the header
 	Warnings    []string       // what was odd about the source, for the user
+	// FrameOfReferenceUID is the DICOM frame of reference the positions
+	// are in ("" for NIfTI): labels placed by position (a DICOM SEG) must
+	// share it.
+	FrameOfReferenceUID string
 	// Arriving is set while a viewer shows the volume as it loads: only
 	// its arrived slices may be read (RenderLayout draws the others
 	// black). nil for a volume that is all there.

@@ -71,7 +71,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *labelsPath != "" && dicom.IsSEG(*labelsPath) {
 		// A DICOM SEG is placed on the series' slices by its frames'
 		// positions, and drawn in its segments' colours.
-		lm, err := segLabelsOn(*labelsPath, vol.Geometry, stderr)
+		lm, err := segLabelsOn(*labelsPath, vol, stderr)
 		if err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if dicom.IsSEG(pos[1]) {
 		// A DICOM SEG over the image's series: its segments' names unless
 		// --names gives others.
-		lm, err := segLabelsOn(pos[1], img.Geometry, stderr)
+		lm, err := segLabelsOn(pos[1], img, stderr)
 		if err != nil {
 			return err
 		}
@@ -61,15 +61,15 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return enc.Encode(st)
 }
 
-// segLabelsOn reads a DICOM SEG onto an image grid (frames placed by
+// segLabelsOn reads a DICOM SEG onto an image (frames placed by
 // position), its segment names and colours as the label table, and
 // prints its warnings.
-func segLabelsOn(path string, g viewer.Geometry, stderr io.Writer) (*viewer.LabelMap, error) {
+func segLabelsOn(path string, img *viewer.Volume, stderr io.Writer) (*viewer.LabelMap, error) {
 	seg, err := dicom.ReadSEG(path)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
-	lm, err := seg.LabelsOn(g)
+	lm, err := seg.LabelsOnVolume(img)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}

@@ -163,6 +163,7 @@ func (s *Series) Load(ctx context.Context, opt Options) (*viewer.Volume, error) 
 		return nil, fmt.Errorf("series geometry: %w", err)
 	}
 	vol.Modality, vol.Description = s.Modality, s.Description
+	vol.FrameOfReferenceUID = s.slices[0].h.frameOfRef
 	vol.Windows = append([]viewer.WindowPreset(nil), s.Windows...)
 	vol.Warnings = append(vol.Warnings, s.Warnings...)
 	if opt.Begin != nil && !rawMode {

@@ -168,6 +168,7 @@ func (s *Series) loadRegridded(ctx context.Context, opt Options) (*viewer.Volume
 		return nil, fmt.Errorf("resampled geometry: %w", err)
 	}
 	out.Modality, out.Description, out.Windows = src.Modality, src.Description, src.Windows
+	out.FrameOfReferenceUID = src.FrameOfReferenceUID
 	out.Warnings = append(append([]string(nil), s.Warnings...), src.Warnings[len(raw.Warnings):]...)
 	if err := s.regrid.apply(ctx, src.Data, out.Data, s.Geometry.Dims, opt.workers()); err != nil {
 		return nil, err

@@ -34,3 +34,31 @@ func TestScanSkipsSEGFiles(t *testing.T) {
 		t.Fatalf("%d series, warnings %q", len(res.Series), w)
 	}
 }
+
+// A SEG placed over its own series carries no warning; over an image in
+// another frame of reference it says the positions may not match.
+func TestSEGFrameOfReference(t *testing.T) {
+	v := loadOne(t, conformanceDir("seg", "series"))
+	if v.FrameOfReferenceUID == "" {
+		t.Fatal("the loaded series has no frame of reference")
+	}
+	seg, err := ReadSEG(conformanceDir("seg", "seg-binary.dcm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := seg.LabelsOnVolume(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range lm.Warnings {
+		if strings.Contains(w, "frame of reference") {
+			t.Errorf("own series: %q", w)
+		}
+	}
+	other := *v
+	other.FrameOfReferenceUID = "1.2.3.4"
+	lm, err = seg.LabelsOnVolume(&other)
+	if err != nil || !strings.Contains(strings.Join(lm.Warnings, " "), "another frame of reference") {
+		t.Errorf("other frame of reference: %v, %v", err, lm.Warnings)
+	}
+}

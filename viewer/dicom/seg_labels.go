@@ -266,6 +266,21 @@ const (
 	segSliceTol   = 0.2
 )
 
+// LabelsOnVolume is LabelsOn on v's grid, with a warning in the label
+// map's when the SEG's frame of reference is not v's: positions in two
+// frames of reference need not mean the same place (another acquisition,
+// or a patient moved between them).
+func (s *SEG) LabelsOnVolume(v *viewer.Volume) (*viewer.LabelMap, error) {
+	lm, err := s.LabelsOn(v.Geometry)
+	if err != nil {
+		return nil, err
+	}
+	if s.FrameOfRef != "" && v.FrameOfReferenceUID != "" && s.FrameOfRef != v.FrameOfReferenceUID {
+		lm.Warnings = append(lm.Warnings, fmt.Sprintf("%s is in another frame of reference than the image: its frames were placed by position, which may not be the same place in this image", s.Path))
+	}
+	return lm, nil
+}
+
 // LabelsOn places the segments on an image's grid g (a series' geometry
 // as loaded, or any other voxel order of it): every frame must lie in the
 // grid's slice planes with its pixels on the slice's voxels, covering the
