@@ -94,7 +94,7 @@ func (ws *Workstation) confirmSend(w *dicom.SEGWritten, src *dicom.Series) {
 			alg += " (" + sg.AlgorithmName + ")"
 		}
 		fmt.Fprintf(&b, "  %d  %-24s %s, %d slices, %.2f mL\n", sg.Number, sg.Label, alg, sg.Frames,
-			float64(sg.Voxels)*src.Geometry.Spacing[0]*src.Geometry.Spacing[1]*src.Geometry.Spacing[2]/1000)
+			float64(sg.Voxels)*src.Geometry.VoxelML())
 	}
 	for _, warn := range w.Warnings {
 		fmt.Fprintf(&b, "\nwarning: %s", warn)

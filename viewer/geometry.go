@@ -38,6 +38,9 @@ type Geometry struct {
 // NumVoxels is the number of voxels in the grid.
 func (g Geometry) NumVoxels() int { return g.Dims[0] * g.Dims[1] * g.Dims[2] }
 
+// VoxelML is one voxel's volume in millilitres (spacing in mm).
+func (g Geometry) VoxelML() float64 { return g.Spacing[0] * g.Spacing[1] * g.Spacing[2] / 1000 }
+
 // Index returns the linear offset of voxel (i,j,k); i varies fastest.
 func (g Geometry) Index(i, j, k int) int { return i + g.Dims[0]*(j+g.Dims[1]*k) }
 

@@ -167,6 +167,63 @@ func SmallestTypeFor(lo, hi float64, integral bool) DataType {
 	return Float32
 }
 
+// Holds reports whether integer type t holds every integer in [lo, hi]
+// (false for Float32, which holds them only up to 2²⁴).
+func (t DataType) Holds(lo, hi float64) bool {
+	var a, b float64
+	switch t {
+	case Uint8:
+		a, b = 0, math.MaxUint8
+	case Int8:
+		a, b = math.MinInt8, math.MaxInt8
+	case Uint16:
+		a, b = 0, math.MaxUint16
+	case Int16:
+		a, b = math.MinInt16, math.MaxInt16
+	case Uint32:
+		a, b = 0, math.MaxUint32
+	case Int32:
+		a, b = math.MinInt32, math.MaxInt32
+	default:
+		return false
+	}
+	return lo >= a && hi <= b
+}
+
+// ConvertVoxels copies d into a new buffer of type t, value by value (t
+// must hold d's values: nothing is clamped).
+func ConvertVoxels(d VoxelData, t DataType) (VoxelData, error) {
+	out, err := NewVoxelData(t, d.Len())
+	if err != nil {
+		return nil, err
+	}
+	switch o := out.Raw().(type) {
+	case []uint8:
+		convertInto(o, d)
+	case []int8:
+		convertInto(o, d)
+	case []uint16:
+		convertInto(o, d)
+	case []int16:
+		convertInto(o, d)
+	case []uint32:
+		convertInto(o, d)
+	case []int32:
+		convertInto(o, d)
+	case []float32:
+		convertInto(o, d)
+	default:
+		return nil, fmt.Errorf("cannot convert voxels to %v", t)
+	}
+	return out, nil
+}
+
+func convertInto[T Number](dst []T, d VoxelData) {
+	for i := range dst {
+		dst[i] = T(d.At(i))
+	}
+}
+
 // WindowPreset is a named window centre/width.
 type WindowPreset struct {
 	Name   string  `json:"name"`

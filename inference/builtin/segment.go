@@ -144,7 +144,7 @@ func run[T viewer.Number](ctx context.Context, vol *viewer.Volume, src []T, rep 
 	lm.Table = CTTissueTable()
 	lm.Description = "built-in CT tissue classes"
 	s := &seg[T]{src: src, g: vol.Geometry, out: lm.Data.(viewer.Voxels[uint8]), pl: axialPlanes(vol.Geometry)}
-	s.voxelML = vol.Spacing[0] * vol.Spacing[1] * vol.Spacing[2] / 1000
+	s.voxelML = vol.VoxelML()
 	s.p = newPool(workers, s.pl.size(), rep)
 	if err := s.checkHU(ctx); err != nil {
 		return nil, err

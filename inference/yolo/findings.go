@@ -68,7 +68,7 @@ func Group(g viewer.Geometry, slices []SliceResult, names []string, minIoU float
 		k    int
 	}
 	var active, done []*open
-	voxelML := g.Spacing[0] * g.Spacing[1] * g.Spacing[2] / 1000
+	voxelML := g.VoxelML()
 	for _, s := range slices {
 		var next []*open
 		used := map[*open]bool{}

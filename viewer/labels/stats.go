@@ -59,7 +59,7 @@ func Compute(img, lab *viewer.Volume, names *viewer.LabelTable) (*Stats, error) 
 	if img != nil && (img.Data == nil || img.Data.Len() != img.NumVoxels()) {
 		return nil, fmt.Errorf("stats: image voxels do not match its dims %v", img.Dims)
 	}
-	voxelML := lab.Spacing[0] * lab.Spacing[1] * lab.Spacing[2] / 1000
+	voxelML := lab.VoxelML()
 	lm, err := asLabels(lab)
 	if err != nil {
 		return nil, fmt.Errorf("stats: %w", err)

@@ -160,7 +160,7 @@ func finish[S srcNumber](src []S, srcType viewer.DataType, sc scaling) viewer.Vo
 	case isFloat:
 		// float64 with integral values goes to an integer type, the rest
 		// to float32; SmallestTypeFor already says which.
-	case integral && srcType != 0 && fits(srcType, lo, hi) && srcType.Size() <= max(target.Size(), 2):
+	case integral && srcType != 0 && srcType.Holds(lo, hi) && srcType.Size() <= max(target.Size(), 2):
 		target = srcType
 	}
 	if target == srcType && !sc.on {
@@ -273,26 +273,4 @@ func rangeOf[S srcNumber](src []S) (lo, hi float64, integral bool) {
 		}
 	}
 	return float64(l), float64(h), true
-}
-
-// fits reports whether the integer type t holds [lo, hi].
-func fits(t viewer.DataType, lo, hi float64) bool {
-	var a, b float64
-	switch t {
-	case viewer.Uint8:
-		a, b = 0, math.MaxUint8
-	case viewer.Int8:
-		a, b = math.MinInt8, math.MaxInt8
-	case viewer.Uint16:
-		a, b = 0, math.MaxUint16
-	case viewer.Int16:
-		a, b = math.MinInt16, math.MaxInt16
-	case viewer.Uint32:
-		a, b = 0, math.MaxUint32
-	case viewer.Int32:
-		a, b = math.MinInt32, math.MaxInt32
-	default:
-		return false
-	}
-	return lo >= a && hi <= b
 }
