@@ -96,10 +96,12 @@ func streamVolumes(ctx context.Context, st *load.Study, i int, out string, wopt 
 	return warnings, stream.Close()
 }
 
-// load4D reads each volume whole. The voxel type must be known before
-// the file's header is written, so the volumes are read twice when they
-// differ: once for their ranges, once to write (a volume's worth of
-// memory at a time either way).
+// load4D reads each volume whole, a volume's worth of memory at a time.
+// The file's voxel type must be known before its header is written: it is
+// the first volume's, which holds every volume when they share a header
+// (one pass); a later volume that needs a wider type makes it start over
+// with the narrowest type for all of them (a pass for the ranges, one to
+// write).
 func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.WriteOptions, lopt load.Options, progress func(int), stderr io.Writer) error {
 	get := func(t int) (*viewer.Volume, error) {
 		o := lopt
@@ -117,10 +119,14 @@ func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.W
 	if err != nil {
 		return err
 	}
-	typ := first.Data.Type()
+	printWarnings(stderr, append(append([]string(nil), st.Warnings...), first.Warnings...))
+	wopt.Description = first.Modality
+	err = writeVolumes(out, first, first.Data.Type(), wopt, get, progress)
+	if !errors.Is(err, errWiderType) {
+		return err
+	}
 	lo, hi := first.Range()
-	integral := typ != viewer.Float32
-	mixed := false
+	integral := first.Data.Type() != viewer.Float32
 	for t := 1; t < wopt.Volumes; t++ {
 		v, err := get(t)
 		if err != nil {
@@ -129,13 +135,17 @@ func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.W
 		a, b := v.Range()
 		lo, hi = math.Min(lo, a), math.Max(hi, b)
 		integral = integral && v.Data.Type() != viewer.Float32
-		mixed = mixed || v.Data.Type() != typ
 	}
-	if mixed {
-		typ = viewer.SmallestTypeFor(lo, hi, integral)
-	}
-	printWarnings(stderr, append(append([]string(nil), st.Warnings...), first.Warnings...))
-	wopt.Description = first.Modality
+	return writeVolumes(out, first, viewer.SmallestTypeFor(lo, hi, integral), wopt, get, progress)
+}
+
+// errWiderType says a volume's values do not fit the type being written.
+var errWiderType = errors.New("a volume needs a wider voxel type")
+
+// writeVolumes writes first and the volumes after it (get) as type typ,
+// converting those of another type whose values it holds; it writes
+// nothing under out's name when it fails.
+func writeVolumes(out string, first *viewer.Volume, typ viewer.DataType, wopt nifti.WriteOptions, get func(int) (*viewer.Volume, error), progress func(int)) error {
 	stream, err := nifti.CreateFor(out, first, typ, wopt)
 	if err != nil {
 		return err
@@ -150,7 +160,14 @@ func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.W
 		}
 		d := v.Data
 		if d.Type() != typ {
-			if d, err = castVoxels(d, typ); err != nil {
+			lo, hi := v.Range()
+			holds := typ.Holds(lo, hi) && d.Type() != viewer.Float32 ||
+				typ == viewer.Float32 && math.Max(-lo, hi) <= 1<<24 // float32 is exact up to 2²⁴
+			if !holds {
+				stream.Abort()
+				return errWiderType
+			}
+			if d, err = viewer.ConvertVoxels(d, typ); err != nil {
 				stream.Abort()
 				return err
 			}
@@ -162,37 +179,4 @@ func load4D(ctx context.Context, st *load.Study, i int, out string, wopt nifti.W
 		progress(t)
 	}
 	return stream.Close()
-}
-
-// castVoxels copies d into type t (whose range holds every value).
-func castVoxels(d viewer.VoxelData, t viewer.DataType) (viewer.VoxelData, error) {
-	out, err := viewer.NewVoxelData(t, d.Len())
-	if err != nil {
-		return nil, err
-	}
-	switch o := out.Raw().(type) {
-	case []uint8:
-		castInto(o, d)
-	case []int8:
-		castInto(o, d)
-	case []uint16:
-		castInto(o, d)
-	case []int16:
-		castInto(o, d)
-	case []uint32:
-		castInto(o, d)
-	case []int32:
-		castInto(o, d)
-	case []float32:
-		castInto(o, d)
-	default:
-		return nil, fmt.Errorf("cannot convert voxels to %v", t)
-	}
-	return out, nil
-}
-
-func castInto[T viewer.Number](dst []T, d viewer.VoxelData) {
-	for i := range dst {
-		dst[i] = T(d.At(i))
-	}
 }

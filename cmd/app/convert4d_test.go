@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"delineate/viewer"
 	"delineate/viewer/nifti"
 )
 
@@ -112,5 +115,47 @@ func TestConvertMosaicVolumes(t *testing.T) {
 				t.Errorf("volume %d tile %d: %v, want %v", vt, k, got, want)
 			}
 		}
+	}
+}
+
+// A later volume of another type is converted when the file's type holds
+// its values, and refused (errWiderType: load4D then starts over with a
+// wider type) when it does not, leaving no file behind.
+func TestWriteVolumesTypes(t *testing.T) {
+	g := viewer.Geometry{Dims: [3]int{2, 2, 1}, Spacing: viewer.Vec3{1, 1, 1}, Direction: viewer.Identity3}
+	vol := func(typ viewer.DataType, vals ...float64) *viewer.Volume {
+		v, err := viewer.NewVolume(g, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, x := range vals {
+			switch d := v.Data.Raw().(type) {
+			case []uint8:
+				d[i] = uint8(x)
+			case []int16:
+				d[i] = int16(x)
+			}
+		}
+		return v
+	}
+	dir := t.TempDir()
+	wopt := nifti.WriteOptions{Volumes: 2, NoSync: true}
+	out := filepath.Join(dir, "fits.nii")
+	first, second := vol(viewer.Int16, -5, 0, 1, 2), vol(viewer.Uint8, 7, 8, 9, 200)
+	if err := writeVolumes(out, first, viewer.Int16, wopt, func(int) (*viewer.Volume, error) { return second, nil }, func(int) {}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := nifti.ReadVolume(out, 1)
+	if err != nil || v.Data.Type() != viewer.Int16 && v.Data.Type() != viewer.Uint8 || v.Data.At(3) != 200 {
+		t.Fatalf("second volume %v: %v", v, err)
+	}
+	out = filepath.Join(dir, "wider.nii")
+	first, second = vol(viewer.Uint8, 1, 2, 3, 4), vol(viewer.Int16, -300, 0, 1, 2)
+	err = writeVolumes(out, first, viewer.Uint8, wopt, func(int) (*viewer.Volume, error) { return second, nil }, func(int) {})
+	if !errors.Is(err, errWiderType) {
+		t.Fatalf("int16 values into uint8: %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused conversion left %s", out)
 	}
 }
