@@ -102,6 +102,7 @@ func (ws *Workstation) OpenPath(path string) { ws.OpenPathWithLabels(path, "") }
 // OpenPathWithLabels opens a study and, once its volume is shown, a label
 // map over it ("" for none).
 func (ws *Workstation) OpenPathWithLabels(path, labels string) {
+	ws.pacsFrom = nil // the PACS browser sets it again for what it opens
 	ws.pendingLabels = labels
 	ws.loadGen++
 	gen := ws.loadGen

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,10 +40,9 @@ type pacsBrowser struct {
 
 // pacsOrigin is where the open study came from, so labels can go back.
 type pacsOrigin struct {
-	server   pacsServer
-	study    string
-	series   string
-	cacheDir string
+	server pacsServer
+	study  string
+	series string // "" when the whole study was opened
 }
 
 // pacsCacheRoot is where retrieved studies are kept: the user's cache
@@ -268,19 +266,47 @@ func (b *pacsBrowser) retrieveAndOpen() {
 	if !ok || b.study < 0 || b.study >= len(b.studies) {
 		return
 	}
-	ws := b.ws
 	st := b.studies[b.study]
-	series := ""
-	what := fmt.Sprintf("Retrieving study %s", formatDA(st.StudyDate))
-	if b.pick >= 0 && b.pick < len(b.series) {
-		if b.series[b.pick].Modality == "SEG" {
-			b.openSEG(c, srv, st, b.series[b.pick])
-			return
-		}
-		series = b.series[b.pick].SeriesInstanceUID
-		what = fmt.Sprintf("Retrieving series #%d", b.series[b.pick].SeriesNumber)
+	root := b.ws.pacsCacheRoot()
+	if b.pick < 0 || b.pick >= len(b.series) {
+		b.fetch(fmt.Sprintf("Retrieving study %s", formatDA(st.StudyDate)), srv, st, func(ctx context.Context, opt pacs.RetrieveOptions) (fetched, error) {
+			r, err := c.RetrieveStudy(ctx, root, st.StudyInstanceUID, opt)
+			if err != nil {
+				return fetched{}, err
+			}
+			return fetched{images: filepath.Join(root, st.StudyInstanceUID), note: cachedNote(r)}, nil
+		})
+		return
 	}
-	root := ws.pacsCacheRoot()
+	se := b.series[b.pick]
+	if se.Modality == "SEG" {
+		b.openSEG(c, srv, st, se)
+		return
+	}
+	b.fetch(fmt.Sprintf("Retrieving series #%d", se.SeriesNumber), srv, st, func(ctx context.Context, opt pacs.RetrieveOptions) (fetched, error) {
+		r, err := c.RetrieveSeries(ctx, root, st.StudyInstanceUID, se.SeriesInstanceUID, opt)
+		if err != nil {
+			return fetched{}, err
+		}
+		return fetched{images: pacs.SeriesDir(root, st.StudyInstanceUID, se.SeriesInstanceUID), series: se.SeriesInstanceUID, note: cachedNote(r)}, nil
+	})
+}
+
+func cachedNote(r *pacs.Retrieved) string {
+	return fmt.Sprintf("In the cache: %d fetched, %d there already (%.1f MB); opening", r.Fetched, r.Skipped, float64(r.Bytes)/1e6)
+}
+
+// fetched is what a retrieve put in the cache to open: the images (a
+// series or study folder), the labels over them ("" for none), the series
+// opened ("" for a study) and a line for the status.
+type fetched struct {
+	images, labels, series, note string
+}
+
+// fetch runs a retrieve in the background, with progress and Cancel in
+// the main window's status bar, and opens what it fetched.
+func (b *pacsBrowser) fetch(what string, srv pacsServer, st pacs.Result, work func(context.Context, pacs.RetrieveOptions) (fetched, error)) {
+	ws := b.ws
 	if ws.loading.cancel != nil {
 		ws.loading.cancel()
 	}
@@ -294,13 +320,7 @@ func (b *pacsBrowser) retrieveAndOpen() {
 		})
 	}}
 	go func() {
-		var r *pacs.Retrieved
-		var err error
-		if series != "" {
-			r, err = c.RetrieveSeries(ctx, root, st.StudyInstanceUID, series, opt)
-		} else {
-			r, err = c.RetrieveStudy(ctx, root, st.StudyInstanceUID, opt)
-		}
+		f, err := work(ctx, opt)
 		do(func() {
 			cancel()
 			ws.loading.stop()
@@ -310,13 +330,9 @@ func (b *pacsBrowser) retrieveAndOpen() {
 				ws.status.SetText(msg)
 				return
 			}
-			dir := filepath.Join(root, st.StudyInstanceUID)
-			if series != "" {
-				dir = pacs.SeriesDir(root, st.StudyInstanceUID, series)
-			}
-			b.status.SetText(fmt.Sprintf("In the cache: %d fetched, %d there already (%.1f MB); opening", r.Fetched, r.Skipped, float64(r.Bytes)/1e6))
-			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, series: series, cacheDir: dir}
-			ws.OpenPath(dir)
+			b.status.SetText(f.note)
+			ws.OpenPathWithLabels(f.images, f.labels)
+			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, series: f.series}
 		})
 	}()
 }
@@ -325,47 +341,30 @@ func (b *pacsBrowser) retrieveAndOpen() {
 // opens the images with the SEG as their labels: a segmentation on the
 // PACS is read back as it would be drawn.
 func (b *pacsBrowser) openSEG(c *pacs.Client, srv pacsServer, st pacs.Result, seg pacs.Result) {
-	ws := b.ws
-	root := ws.pacsCacheRoot()
-	if ws.loading.cancel != nil {
-		ws.loading.cancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	root := b.ws.pacsCacheRoot()
 	what := fmt.Sprintf("Retrieving the segmentation %q and its images", seg.SeriesDescription)
-	ws.loading.start(what, cancel)
-	b.status.SetText(what + " (progress in the main window; Cancel there)")
-	opt := pacs.RetrieveOptions{Progress: func(p pacs.Progress) { do(func() { ws.loading.progress(p.Instances, p.Total) }) }}
-	go func() {
-		var segFile, images string
+	b.fetch(what, srv, st, func(ctx context.Context, opt pacs.RetrieveOptions) (fetched, error) {
 		r, err := c.RetrieveSeries(ctx, root, st.StudyInstanceUID, seg.SeriesInstanceUID, opt)
-		if err == nil && len(r.Files) != 1 {
-			err = fmt.Errorf("the SEG series holds %d objects: open them one at a time from the cache (%s)", len(r.Files), pacs.SeriesDir(root, st.StudyInstanceUID, seg.SeriesInstanceUID))
+		if err != nil {
+			return fetched{}, err
 		}
-		if err == nil {
-			segFile = r.Files[0]
-			var sg *dicom.SEG
-			if sg, err = dicom.ReadSEG(segFile); err == nil {
-				if len(sg.ReferencedSeries) == 0 {
-					err = fmt.Errorf("the SEG does not say which series it segments")
-				} else {
-					_, err = c.RetrieveSeries(ctx, root, st.StudyInstanceUID, sg.ReferencedSeries[0], opt)
-					images = pacs.SeriesDir(root, st.StudyInstanceUID, sg.ReferencedSeries[0])
-				}
-			}
+		if len(r.Files) != 1 {
+			return fetched{}, fmt.Errorf("the SEG series holds %d objects: open them one at a time from the cache (%s)", len(r.Files), pacs.SeriesDir(root, st.StudyInstanceUID, seg.SeriesInstanceUID))
 		}
-		do(func() {
-			cancel()
-			ws.loading.stop()
-			if err != nil {
-				b.status.SetText(pacsErrorText(err))
-				ws.showError(errors.New(pacsErrorText(err)))
-				return
-			}
-			b.status.SetText("Opening the images with the segmentation as labels")
-			ws.pacsFrom = &pacsOrigin{server: srv, study: st.StudyInstanceUID, cacheDir: images}
-			ws.OpenPathWithLabels(images, segFile)
-		})
-	}()
+		sg, err := dicom.ReadSEG(r.Files[0])
+		if err != nil {
+			return fetched{}, err
+		}
+		if len(sg.ReferencedSeries) == 0 {
+			return fetched{}, fmt.Errorf("the SEG does not say which series it segments")
+		}
+		images := sg.ReferencedSeries[0]
+		if _, err := c.RetrieveSeries(ctx, root, st.StudyInstanceUID, images, opt); err != nil {
+			return fetched{}, err
+		}
+		return fetched{images: pacs.SeriesDir(root, st.StudyInstanceUID, images), labels: r.Files[0], series: images,
+			note: "Opening the images with the segmentation as labels"}, nil
+	})
 }
 
 // pacsErrorText says what went wrong and what to do, by the kind of error.
