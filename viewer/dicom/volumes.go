@@ -1,6 +1,7 @@
 package dicom
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"sort"
@@ -102,39 +103,37 @@ func firstFloat(el elements, t tag.Tag) float64 {
 // files they arrive as raw bytes (not in the dictionary), so their text or
 // binary value is decoded by hand.
 func privateBValue(el elements) float64 {
-	if x := el.find(tagSiemensBValue); x != nil {
-		if v := textFloat(el, tagSiemensBValue); !math.IsNaN(v) {
-			return v
-		}
+	if v := textFloat(el, tagSiemensBValue); !math.IsNaN(v) {
+		return v
 	}
-	if x := el.find(tagGEBValue); x != nil {
+	if v := textFloat(el, tagGEBValue); !math.IsNaN(v) {
 		// GE: the first of four IS values, sometimes offset by 10⁹.
-		if v := textFloat(el, tagGEBValue); !math.IsNaN(v) {
-			return math.Mod(v, 1e9)
-		}
+		return math.Mod(v, 1e9)
 	}
-	if x := el.find(tagPhilipsBValue); x != nil {
+	if x := el.find(tagPhilipsBValue); x != nil && x.Value != nil {
 		if v, ok := x.Value.GetValue().([]float64); ok && len(v) > 0 {
 			return v[0]
 		}
 		if b, ok := x.Value.GetValue().([]byte); ok && len(b) == 4 {
-			return float64(math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24))
+			return float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
 		}
 	}
 	return math.NaN()
 }
 
+// textFloat reads the first value of a numeric string element (IS, DS, or
+// raw text in an implicit file), NaN when absent or not a number.
 func textFloat(el elements, t tag.Tag) float64 {
-	for _, s := range el.strs(t) {
-		for _, part := range strings.Split(s, `\`) {
-			if v, err := strconv.ParseFloat(strings.TrimSpace(strings.Trim(part, "\x00")), 64); err == nil {
-				return v
-			}
-			break
-		}
-		break
+	s := el.strs(t)
+	if len(s) == 0 {
+		return math.NaN()
 	}
-	return math.NaN()
+	first, _, _ := strings.Cut(s[0], `\`)
+	v, err := strconv.ParseFloat(strings.TrimSpace(strings.Trim(first, "\x00")), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
 }
 
 // parseTM reads a DICOM time (HHMMSS.FFFFFF, parts optional, old
@@ -210,7 +209,7 @@ type VolumeInfo struct {
 	Temporal *int     `json:"temporal_position,omitempty"`
 }
 
-// volumeOrder orders the images of one position in acquisition order.
+// volumeLess orders the images of one position in acquisition order.
 func volumeLess(a, b slice) bool {
 	va, vb := a.vol, b.vol
 	if va.temporal != vb.temporal && va.temporal >= 0 && vb.temporal >= 0 {
